@@ -1,0 +1,197 @@
+"""``proxyharness run`` and ``proxyharness rules``, registered on the top-level CLI.
+
+``run`` goes through pytest (:func:`pytest.main` with the harness plugin), so ``-k``
+and ``-n`` mean exactly what they mean to pytest; it then reads the cases back,
+prints the rules x agents table (or the run as JSON), writes the report directory,
+and applies the baseline gate. pytest runs in an empty directory with an empty
+configuration, so the current project's settings (``addopts``, ``filterwarnings``)
+play no part. Exit status: the gate's (0 only when every FAIL is in the baseline
+and no entry is stale), or pytest's own when it could not run (2 interrupted, 3
+internal error, 4 usage error, 5 nothing selected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_commands", "rules_command", "run_command"]
+
+PLUGIN = "proxyharness.harness.pytest_plugin"
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register ``run`` and ``rules``."""
+    run: argparse.ArgumentParser = subparsers.add_parser(
+        "run",
+        help="run the rule catalog against clients and report",
+        description="Run every scenario of the catalog against each agent (through "
+        "pytest), print a rules x agents table, and gate on the baseline.",
+    )
+    run.add_argument(
+        "--agent",
+        action="append",
+        metavar="NAME",
+        help="agent to test (repeatable; default: reference). "
+        "Built in: reference, websockets-asyncio, websockets-sync",
+    )
+    run.add_argument(
+        "--report", metavar="DIR", type=Path, help="write index.json, cases/, junit.xml"
+    )
+    run.add_argument("--baseline", metavar="FILE", type=Path, help="known failures (see docs)")
+    run.add_argument("-k", metavar="EXPR", dest="keyword", help="select scenarios as pytest -k")
+    run.add_argument("-n", metavar="N", dest="workers", help="parallel processes (pytest-xdist)")
+    run.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    run.add_argument(
+        "pytest_args", nargs=argparse.REMAINDER, help="after --: more pytest arguments"
+    )
+    run.set_defaults(handler=run_command)
+    rules: argparse.ArgumentParser = subparsers.add_parser(
+        "rules",
+        help="list the rules and how many scenarios check each",
+        description="List every rule of RULES.md with its scenario count; exit 1 if a "
+        "rule has no scenario.",
+    )
+    rules.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    rules.set_defaults(handler=rules_command)
+
+
+# -- rules --------------------------------------------------------------------------------
+
+
+def rules_command(args: argparse.Namespace) -> int:
+    """Print the rules with their scenario counts."""
+    from ..scenarios.rules import RULES
+    from .pytest_plugin import catalog
+
+    counts: dict[str, int] = dict.fromkeys((rule.id for rule in RULES), 0)
+    for scenario in catalog():
+        counts[scenario.rule] = counts.get(scenario.rule, 0) + 1
+    missing = [rule.id for rule in RULES if not counts[rule.id]]
+    if args.format == "json":
+        rows = [
+            {"id": r.id, "title": r.title, "info": r.info, "scenarios": counts[r.id]} for r in RULES
+        ]
+        print(json.dumps(rows, indent=1))
+    else:
+        width = max(len(rule.id) for rule in RULES)
+        for rule in RULES:
+            flag = " (info)" if rule.info else ""
+            print(f"{rule.id.ljust(width)}  {counts[rule.id]:4d}  {rule.title}{flag}")
+        print(f"{len(RULES)} rules, {sum(counts.values())} scenarios")
+    for rule_id in missing:
+        print(f"rule {rule_id} has no scenario", file=sys.stderr)
+    return 1 if missing else 0
+
+
+# -- run ----------------------------------------------------------------------------------
+
+
+def _plugin_autoloaded() -> bool:
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return False
+    return any(
+        ep.value.split(":")[0] == PLUGIN for ep in importlib.metadata.entry_points(group="pytest11")
+    )
+
+
+def pytest_arguments(args: argparse.Namespace, report: Path, workdir: Path) -> list[str]:
+    """The pytest command line for ``args`` (an empty ``workdir`` as the only path)."""
+    ini = workdir / "pytest.ini"
+    ini.write_text("[pytest]\n", encoding="utf-8")
+    arguments = ["-c", str(ini), "--rootdir", str(workdir), "-p", "no:cacheprovider", "-q"]
+    if not _plugin_autoloaded():
+        arguments += ["-p", PLUGIN]
+    for agent in args.agent or ["reference"]:
+        arguments += ["--proxyharness-agent", agent]
+    arguments += ["--proxyharness-report", str(report), "--proxyharness-only"]
+    if args.baseline:
+        arguments += ["--proxyharness-baseline", str(args.baseline)]
+    if args.keyword:
+        arguments += ["-k", args.keyword]
+    if args.workers:
+        arguments += ["-n", str(args.workers)]
+    if args.report:
+        arguments += ["--junitxml", str(report / "junit.xml")]
+    extra = [a for a in args.pytest_args if a != "--"]
+    return [*arguments, *extra, str(workdir)]
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the catalog through pytest; print, write the report, gate."""
+    import pytest
+
+    from .baseline import Baseline, BaselineError, gate
+    from .results import RunResult
+
+    if args.workers and importlib.util.find_spec("xdist") is None:
+        print("-n needs pytest-xdist: pip install pytest-xdist", file=sys.stderr)
+        return 4
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = Baseline.load(args.baseline)
+        except (OSError, BaselineError) as exc:
+            print(f"--baseline: {exc}", file=sys.stderr)
+            return 4
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="proxyharness-")))
+        report = args.report or workdir / "report"
+        (workdir / "empty").mkdir()
+        arguments = pytest_arguments(args, report, workdir / "empty")
+        started = time.perf_counter()
+        output = sys.stderr if args.format == "json" else sys.stdout
+        with contextlib.redirect_stdout(output):
+            status = int(pytest.main(arguments))
+        if status in (2, 3, 4, 5) or not (report / "index.json").exists():
+            return status or 3
+        run = RunResult.from_dict(json.loads((report / "index.json").read_text("utf-8")))
+        run = _finish(run, baseline, time.perf_counter() - started)
+        complete = not args.keyword and not args.pytest_args
+        decision = gate(run.cases, baseline, complete=complete)
+        if args.report:
+            _write_report(run, report)
+        _print(run, args.format, decision.summary())
+        if args.report is None:
+            shutil.rmtree(report, ignore_errors=True)
+        return decision.exit_code
+
+
+def _finish(run: Any, baseline: Any, duration: float) -> Any:
+    import dataclasses
+
+    cases = baseline.apply(run.cases) if baseline is not None else list(run.cases)
+    return dataclasses.replace(run, cases=tuple(cases), duration=round(duration, 3))
+
+
+def _write_report(run: Any, report: Path) -> None:
+    """index.json (with baseline reasons), and the HTML page when that writer exists."""
+    (report / "index.json").write_text(json.dumps(run.to_dict(), indent=1, default=str), "utf-8")
+    try:
+        from .report_html import write_html
+    except ImportError:
+        return
+    write_html(run, report / "index.html")
+
+
+def _print(run: Any, form: str, gate_summary: str) -> None:
+    from .report_terminal import format_run
+
+    if form == "json":
+        print(json.dumps(run.to_dict(), indent=1, default=str))
+        print(gate_summary, file=sys.stderr)
+    else:
+        print()
+        print(format_run(run))
+        print()
+        print(gate_summary)

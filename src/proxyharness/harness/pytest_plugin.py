@@ -1,0 +1,333 @@
+"""Scenarios as pytest items: ``pytest --proxyharness-agent NAME``.
+
+Inert unless ``--proxyharness-agent`` is given. Then every scenario of the catalog
+becomes one item per agent, with node ID ``proxyharness::AGENT::SCENARIO-ID``, so
+``-k``, ``-x``, ``-n`` (xdist), ``--junitxml`` and IDEs work as for any test:
+
+- PASS passes; INFO passes and carries the observation in ``user_properties``;
+- FAIL fails with the expected-vs-observed diff (no traceback);
+- N/A is a skip with the reason;
+- a FAIL the baseline (``--proxyharness-baseline FILE``) lists is an xfail with the
+  baseline's reason; a PASS that an entry naming exactly this scenario lists fails
+  ("stale baseline entry"); entries naming a rule or a pattern are checked at the end
+  of the session, which then fails if one of them no longer matches any failure.
+
+With ``--proxyharness-report DIR`` each case is written as JSON in ``DIR/cases/``
+(by whichever process ran it), and at the end ``DIR/index.json`` holds the whole
+:class:`~proxyharness.harness.results.RunResult`. ``--proxyharness-only`` deselects
+every other test of the session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..scenarios.model import Scenario, Verdict
+from .agents import Agent, UnknownAgent, load_agents
+from .baseline import Baseline, BaselineError
+from .results import CaseResult, RunResult
+
+__all__ = ["ScenarioItem", "catalog", "read_report", "write_index"]
+
+_STATE = pytest.StashKey["_Session"]()
+_PROPERTY = "proxyharness"
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def catalog() -> list[Scenario]:
+    """Every scenario of the catalog (``proxyharness.scenarios.all_scenarios``)."""
+    from .. import scenarios
+
+    return list(scenarios.all_scenarios())  # type: ignore[attr-defined]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the conformance options."""
+    group = parser.getgroup("proxyharness", "proxyharness conformance scenarios")
+    group.addoption(
+        "--proxyharness-agent",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the scenario catalog against this agent (repeatable)",
+    )
+    group.addoption(
+        "--proxyharness-report",
+        metavar="DIR",
+        default=None,
+        help="write one JSON file per case in DIR/cases and DIR/index.json",
+    )
+    group.addoption(
+        "--proxyharness-baseline",
+        metavar="FILE",
+        default=None,
+        help="known failures: listed FAILs are xfail, listed PASSes are errors",
+    )
+    group.addoption(
+        "--proxyharness-only",
+        action="store_true",
+        default=False,
+        help="deselect every test that is not a scenario",
+    )
+
+
+class _Session:
+    """Per-process state (agents, baseline, runner) and the session-level hooks."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        names: list[str] = config.getoption("--proxyharness-agent")
+        try:
+            self.agents: dict[str, Agent] = {agent.name: agent for agent in load_agents(names)}
+        except (UnknownAgent, TypeError) as exc:
+            raise pytest.UsageError(str(exc)) from None
+        baseline_path = config.getoption("--proxyharness-baseline")
+        try:
+            self.baseline = Baseline.load(baseline_path) if baseline_path else Baseline()
+        except (OSError, BaselineError) as exc:
+            raise pytest.UsageError(f"--proxyharness-baseline: {exc}") from None
+        report = config.getoption("--proxyharness-report")
+        self.report = Path(report) if report else None
+        self.controller = not hasattr(config, "workerinput")
+        self.started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        self.clock = time.perf_counter()
+        #: Verdicts seen in reports (on the xdist controller: every worker's).
+        self.seen: list[CaseResult] = []
+        self.stale: list[str] = []
+        self._runner: Any = None
+
+    def run(self, scenario: Scenario, agent: str) -> CaseResult:
+        """Run one case in this process."""
+        if self._runner is None:
+            from .runner import Runner
+
+            self._runner = Runner()
+        case: CaseResult = self._runner.run_case(scenario, self.agents[agent])
+        return case
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep every case's verdict for the baseline check."""
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name == _PROPERTY:
+                data = json.loads(str(value))
+                self.seen.append(
+                    CaseResult(
+                        scenario_id=data["scenario_id"],
+                        rule=data["rule"],
+                        description="",
+                        agent=data["agent"],
+                        verdict=Verdict(data["verdict"]),
+                    )
+                )
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Close the runner; check rule and pattern entries; write DIR/index.json."""
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+        if not self.controller:
+            return
+        exact = [f"stale baseline entry {e} " for e in self.baseline.entries if e.is_exact]
+        self.stale = [
+            message
+            for message in self.baseline.stale(self.seen, complete=False)
+            if not message.startswith(tuple(exact))  # their own items failed already
+        ]
+        if self.stale and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if self.report is not None:
+            write_index(self.report, list(self.agents), self.started, self.clock)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Print stale baseline entries."""
+        if self.stale:
+            terminalreporter.section("proxyharness baseline", red=True)
+            for message in self.stale:
+                terminalreporter.line(message, red=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Activate only when an agent is named."""
+    if not config.getoption("--proxyharness-agent"):
+        return
+    state = _Session(config)
+    config.stash[_STATE] = state
+    config.pluginmanager.register(state, "proxyharness-harness-session")
+    if state.report is not None and state.controller:
+        shutil.rmtree(state.report / "cases", ignore_errors=True)
+        state.report.mkdir(parents=True, exist_ok=True)
+
+
+def _state(config: pytest.Config) -> _Session | None:
+    return config.stash.get(_STATE, None)
+
+
+class AgentCollector(pytest.Collector):
+    """All the scenarios for one agent."""
+
+    def __init__(self, *, agent: str, scenarios: list[Scenario], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.agent = agent
+        self.scenarios = scenarios
+
+    def collect(self) -> Iterator[ScenarioItem]:
+        for scenario in self.scenarios:
+            yield ScenarioItem.from_parent(self, name=scenario.id, scenario=scenario)
+
+
+class ScenarioFailure(AssertionError):
+    """A scenario's FAIL: the message is the diff."""
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario for one agent."""
+
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        assert isinstance(self.parent, AgentCollector)
+        self.agent: str = self.parent.agent
+        self.extra_keyword_matches.update({scenario.rule, self.agent, "proxyharness"})
+
+    def runtest(self) -> None:
+        state = _state(self.config)
+        assert state is not None
+        entry = state.baseline.entry_for(self.agent, self.scenario.id, self.scenario.rule)
+        case = state.run(self.scenario, self.agent)
+        if case.verdict is Verdict.FAIL and entry is not None:
+            case = dataclasses.replace(case, baseline_reason=entry.reason)
+        summary = {
+            "agent": case.agent,
+            "scenario_id": case.scenario_id,
+            "rule": case.rule,
+            "verdict": case.verdict.value,
+        }
+        self.user_properties.append((_PROPERTY, json.dumps(summary)))
+        if state.report is not None:
+            _write_case(state.report, case)
+        if case.verdict is Verdict.NA:
+            pytest.skip(f"N/A: {case.reason}")
+        if case.verdict is Verdict.INFO:
+            self.user_properties.append(("observation", json.dumps(case.observed, default=str)))
+        if case.verdict is Verdict.FAIL:
+            if entry is not None:
+                pytest.xfail(f"baseline: {entry.reason}")
+            raise ScenarioFailure(_failure_text(case))
+        if entry is not None and entry.is_exact:
+            raise ScenarioFailure(
+                f"stale baseline entry {entry} ({state.baseline.source}:{entry.line}): "
+                f"{self.scenario.id} now gives {case.verdict.value}"
+            )
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> str:
+        if isinstance(excinfo.value, ScenarioFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.agent}: {self.scenario.id}"
+
+
+def _failure_text(case: CaseResult) -> str:
+    lines = [f"{case.scenario_id} ({case.rule}) for {case.agent}: {case.description}"]
+    if case.reason:
+        lines.append(f"reason: {case.reason}")
+    lines.extend(f"  {line}" for line in case.diff)
+    if case.client_error:
+        lines.append(f"client error: {case.client_error}")
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Add the scenario items (before -k and -m deselect)."""
+    state = _state(config)
+    if state is None:
+        return
+    if config.getoption("--proxyharness-only"):
+        if items:
+            config.hook.pytest_deselected(items=list(items))
+        items.clear()
+    scenarios = catalog()
+    for agent in state.agents:
+        collector = AgentCollector.from_parent(
+            session, name=agent, nodeid=f"proxyharness::{agent}", agent=agent, scenarios=scenarios
+        )
+        items.extend(collector.collect())
+
+
+# -- the report directory -------------------------------------------------------------
+
+
+def _case_path(report: Path, case: CaseResult) -> Path:
+    digest = hashlib.sha1(case.scenario_id.encode(), usedforsecurity=False).hexdigest()[:8]
+    name = f"{_SAFE.sub('_', case.scenario_id)[:80]}-{digest}.json"
+    return report / "cases" / _SAFE.sub("_", case.agent) / name
+
+
+def _write_case(report: Path, case: CaseResult) -> None:
+    path = _case_path(report, case)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(case.to_dict(), indent=1, default=str), encoding="utf-8")
+    temporary.replace(path)
+
+
+def read_report(report: Path) -> list[CaseResult]:
+    """Every case JSON under ``report/cases``, in a stable order."""
+    return [
+        CaseResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted((report / "cases").glob("*/*.json"))
+    ]
+
+
+def write_index(report: Path, agents: list[str], started: str, clock: float) -> RunResult:
+    """Assemble ``report/index.json`` from the case files; return the run."""
+    from .runner import versions
+
+    cases = read_report(report)
+    agent_order = {name: index for index, name in enumerate(agents)}
+    try:
+        scenario_order = {s.id: index for index, s in enumerate(catalog())}
+    except Exception:  # pragma: no cover - the catalog failed to load during the run
+        scenario_order = {}
+    cases.sort(
+        key=lambda c: (
+            agent_order.get(c.agent, len(agent_order)),
+            scenario_order.get(c.scenario_id, len(scenario_order)),
+            c.scenario_id,
+        )
+    )
+    try:
+        agent_objects = load_agents(agents)
+    except (UnknownAgent, TypeError):  # pragma: no cover - checked at configure
+        agent_objects = []
+    run = RunResult(
+        agents=tuple(agents),
+        cases=tuple(cases),
+        started=started,
+        duration=round(time.perf_counter() - clock, 3),
+        versions=versions(agent_objects),
+    )
+    (report / "index.json").write_text(
+        json.dumps(run.to_dict(), indent=1, default=str), encoding="utf-8"
+    )
+    return run

@@ -1,0 +1,418 @@
+"""The conformance report as one standalone HTML file.
+
+A header (backend, date, versions, totals per agent), a rules-by-agents matrix grouped by
+family, then one ``<details>`` per rule holding its cases. A case is a ``<details>`` whose
+``id`` is :func:`case_anchor` (linkable), showing the description, verdict, expected vs
+observed, diff, reason, client error and wire log. CSS and a few lines of script are
+inline, pinned by a Content-Security-Policy: works from ``file://``, fetches nothing.
+
+Every string is escaped. Results arrive redacted (RULES URL-05); this module masks
+passwords again anyway: values under a password key, ``credentials`` pairs,
+``(Proxy-)Authorization`` headers, ``user:password@`` in URLs, and any of these
+secrets (3 characters or more) wherever else it appears in the text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import itertools
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from html import escape
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from ..scenarios.model import Verdict
+from .results import REDACTED, CaseResult, RunResult
+
+#: Rule families in report order, with their headings.
+FAMILIES = {
+    "SEL": "Choosing a route",
+    "URL": "The proxy's address",
+    "OS": "Operating-system configuration",
+    "SOCKS": "SOCKS proxies",
+    "HTTP": "HTTP and HTTPS proxies",
+    "ERR": "Failures",
+    "DIAG": "Explaining the choice",
+}
+#: Most severe first: a matrix cell shows the first verdict it holds.
+SEVERITY = (Verdict.FAIL, Verdict.NA, Verdict.INFO, Verdict.PASS)
+_CLASS = {Verdict.PASS: "pass", Verdict.FAIL: "fail", Verdict.INFO: "info", Verdict.NA: "na"}
+_NONE = '<span class="none">none</span>'
+_EMPTY = '<span class="none">(empty)</span>'
+
+_PASSWORD_KEY = re.compile(r"(?:^|[_-])(?:password|passwd|pass)$", re.IGNORECASE)
+_AUTH_HEADERS = {"proxy-authorization", "authorization"}
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^\s/@:]*):([^\s/@]+)@", re.IGNORECASE)
+_AUTH_TEXT = re.compile(
+    r"((?:proxy-)?authorization['\"]?\s*[:=,]\s*['\"]?(?:(basic|bearer|digest|negotiate)\s+)?)"
+    r"([^\s'\",;)}\]]+)",
+    re.IGNORECASE,
+)
+
+
+def case_anchor(agent: str, scenario_id: str) -> str:
+    """Return the ``id`` of a case's ``<details>`` (``-2``, ``-3``... added on clashes)."""
+    return f"case-{_slug(agent)}--{_slug(scenario_id)}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+class _Redactor:
+    """Masks secrets in structured values, collecting them to scrub free text later."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+
+    def mask(self, value: Any, key: str = "") -> Any:
+        """Return ``value`` with password-bearing fields replaced (first pass)."""
+        if _PASSWORD_KEY.search(key) and value not in (None, ""):
+            self.secrets.add(str(value))
+            return REDACTED
+        if key.lower() in _AUTH_HEADERS and isinstance(value, str):
+            return self._auth(value)
+        if isinstance(value, dict):
+            return {k: self.mask(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            if key.lower() == "credentials" and len(value) == 2 and value[1] is not None:
+                self.secrets.add(str(value[1]))
+                return [value[0], REDACTED]
+            if len(value) == 2 and str(value[0]).lower() in _AUTH_HEADERS:
+                return [value[0], self._auth(str(value[1]))]
+            return [self.mask(v, key) for v in value]
+        if isinstance(value, str):
+            self.secrets.update(match[2] for match in _URL_PASSWORD.finditer(value))
+            for match in _AUTH_TEXT.finditer(value):
+                self._auth(f"{match[2] or ''} {match[3]}")
+        return value
+
+    def _auth(self, value: str) -> str:
+        scheme, _, token = value.strip().rpartition(" ")
+        self.secrets.add(token)
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(token, validate=True).decode("utf-8")
+                self.secrets.add(decoded.partition(":")[2])
+            except (binascii.Error, UnicodeDecodeError):
+                pass
+        return f"{scheme} {REDACTED}".strip()
+
+    def scrub(self, value: Any) -> Any:
+        """Return ``value`` with every string scrubbed of known secrets (second pass)."""
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.scrub(v) for v in value]
+        if not isinstance(value, str):
+            return value
+        text = _AUTH_TEXT.sub(rf"\1{REDACTED}", _URL_PASSWORD.sub(rf"\1:{REDACTED}@", value))
+        secrets = sorted((s for s in self.secrets if len(s) >= 3 and s.strip("*")), key=len)
+        for secret in reversed(secrets):  # longest first, so no part of one is left over
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def _redact(run: RunResult) -> tuple[list[CaseResult], _Redactor]:
+    """Return the cases with every password masked, and the redactor for other text."""
+    redactor = _Redactor()
+    names = ["scenario_id", "rule", "description", "agent", "reason", "client_error"]
+    names += ["baseline_reason", "expected", "observed", "diff", "wire"]
+    masked = [{n: redactor.mask(getattr(case, n)) for n in names} for case in run.cases]
+    redactor.mask([run.backend, run.started, *run.agents, *run.versions.values()])
+    cases = []
+    for case, fields in zip(run.cases, masked, strict=True):
+        clean = {name: redactor.scrub(value) for name, value in fields.items()}
+        clean["diff"], clean["wire"] = tuple(clean["diff"]), tuple(clean["wire"])
+        cases.append(replace(case, **clean))
+    return cases, redactor
+
+
+def _fmt(value: Any) -> str:
+    """Format a JSON-like value as escaped HTML: tables for mappings and header lists."""
+    if value is None:
+        return _NONE
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str | int | float):
+        return escape(str(value)) if value != "" else _EMPTY
+    if not value:
+        return _EMPTY
+    if isinstance(value, dict):
+        return _kv_table(value.items())
+    if all(isinstance(v, list | tuple) and len(v) == 2 and isinstance(v[0], str) for v in value):
+        return _kv_table(value, head=True)
+    if all(v is None or isinstance(v, str | int | float) for v in value):
+        return ", ".join(_fmt(v) for v in value)
+    return "<ol>" + "".join(f"<li>{_fmt(v)}</li>" for v in value) + "</ol>"
+
+
+def _kv_table(rows: Iterable[Any], head: bool = False, caption: str = "") -> str:
+    html = ['<table class="kv">', f"<caption>{escape(caption)}</caption>" if caption else ""]
+    if head:
+        html.append('<thead><tr><th scope="col">Name</th><th scope="col">Value</th></tr></thead>')
+    html += [f'<tr><th scope="row">{escape(str(k))}</th><td>{_fmt(v)}</td></tr>' for k, v in rows]
+    return "".join(html) + "</table>"
+
+
+def _count(cases: Iterable[CaseResult]) -> dict[Verdict, int]:
+    counts = dict.fromkeys(Verdict, 0)
+    for case in cases:
+        counts[case.verdict] += 1
+    return counts
+
+
+def _counts_text(counts: dict[Verdict, int]) -> str:
+    return " · ".join(f"{counts[v]} {v.value}" for v in SEVERITY if counts[v])
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _family(rule: str) -> str:
+    prefix = rule.split("-", 1)[0].upper()
+    return prefix if prefix in FAMILIES else "Other"
+
+
+def _compare(case: CaseResult) -> str:
+    """Expected vs observed, one row per field; fields that differ are marked in words."""
+    fields = list(case.expected) + [k for k in case.observed if k not in case.expected]
+    named = {line.split(":", 1)[0].strip() for line in case.diff}
+    rows = []
+    for name in fields:
+        expected, observed = case.expected.get(name, ...), case.observed.get(name, ...)
+        differs = expected is not ... and (name in named or observed != expected)
+        mark, tag = (
+            (' class="differs"', ' <span class="tag">differs</span>') if differs else ("", "")
+        )
+        rows.append(
+            f'<tr{mark}><th scope="row">{escape(name)}{tag}</th>'
+            f"<td>{'(not checked)' if expected is ... else _fmt(expected)}</td>"
+            f"<td>{'(not observed)' if observed is ... else _fmt(observed)}</td></tr>"
+        )
+    heads = "".join(f'<th scope="col">{h}</th>' for h in ("Field", "Expected", "Observed"))
+    return (
+        f'<table class="compare"><caption>Expected vs observed</caption><thead><tr>{heads}'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        if rows
+        else ""
+    )
+
+
+def _case(case: CaseResult, anchor: str) -> str:
+    """One case as a linkable ``<details>``."""
+    known = " (known: listed in the baseline)" if case.baseline_reason else ""
+    facts: dict[str, str | None] = {"Rule": case.rule, "Agent": case.agent}
+    facts |= {"Verdict": case.verdict.value + known, "Duration": f"{case.duration:.3f} s"}
+    facts |= {"Baseline reason": case.baseline_reason, "Reason": case.reason}
+    facts["Client error"] = case.client_error
+    body = [f'<p class="desc">{escape(case.description)}</p><dl class="facts">']
+    body += [f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in facts.items() if v]
+    body.append("</dl>" + _compare(case))
+    if case.diff:
+        items = "".join(f"<li><code>{escape(line)}</code></li>" for line in case.diff)
+        body.append(f'<h4>Differences</h4><ul class="diff">{items}</ul>')
+    records = _plural(len(case.wire), "record") if case.wire else "nothing recorded"
+    body.append(f"<h4>Wire log: {records}</h4>")
+    for n, record in enumerate(case.wire, 1):
+        where = f": {record['listener']}" if record.get("listener") else ""
+        body.append(_kv_table(record.items(), caption=f"Record {n}{where}"))
+    body.append(f'<p><a href="#{anchor}">Link to this case</a></p>')
+    verdict = case.verdict
+    return (
+        f'<details class="case c-{_CLASS[verdict]}" id="{anchor}"><summary>'
+        f'<span class="verdict v-{_CLASS[verdict]}">{escape(verdict.value)}</span> '
+        f'<code>{escape(case.scenario_id)}</code> <span class="agent">{escape(case.agent)}</span>'
+        f'</summary><div class="body">{"".join(body)}</div></details>'
+    )
+
+
+def _cell(rule: str, agent: str, cases: list[CaseResult], anchors: dict[int, str]) -> str:
+    """A matrix cell: the worst verdict and the counts, linked to the worst case."""
+    data = f'data-rule="{escape(rule)}" data-agent="{escape(agent)}"'
+    counts = _count(cases)
+    worst = next((v for v in SEVERITY if counts[v]), None)
+    if worst is None:
+        return f'<td class="empty" {data}>no cases</td>'
+    target = anchors[id(next(c for c in cases if c.verdict is worst))]
+    return (
+        f'<td class="v-{_CLASS[worst]}" {data}><a href="#{target}"><strong>{escape(worst.value)}'
+        f'</strong> <span class="counts">{escape(_counts_text(counts))}</span></a></td>'
+    )
+
+
+def _header(run: RunResult, cases: list[CaseResult], agents: list[str], text: _Redactor) -> str:
+    """The run's facts and the totals per agent."""
+    meta = [("Backend", run.backend), ("Started", run.started or "not recorded")]
+    meta += [("Duration", f"{run.duration:.1f} s"), *run.versions.items()]
+    html = ['<dl class="meta">']
+    html += [f"<dt>{escape(k)}</dt><dd>{escape(text.scrub(v))}</dd>" for k, v in meta]
+    html.append('</dl><table class="totals"><caption>Totals per agent</caption><thead><tr>')
+    html += [f'<th scope="col">{h}</th>' for h in ("Agent", "PASS", "FAIL", "INFO", "N/A", "Total")]
+    html.append("</tr></thead><tbody>")
+    for agent in agents:
+        mine = [c for c in cases if c.agent == agent]
+        counts, known = _count(mine), sum(1 for c in mine if c.baseline_reason)
+        cells = [f"{counts[v]}" for v in (Verdict.PASS, Verdict.FAIL, Verdict.INFO, Verdict.NA)]
+        cells[1] += f" ({known} known)" if known else ""
+        html.append(f'<tr><th scope="row">{escape(agent)}</th>')
+        html += [f"<td>{n}</td>" for n in [*cells, str(len(mine))]]
+        html.append("</tr>")
+    return "".join(html) + "</tbody></table>"
+
+
+def _anchors(cases: list[CaseResult]) -> dict[int, str]:
+    """Map ``id(case)`` to its anchor: :func:`case_anchor`, numbered when it clashes."""
+    anchors: dict[int, str] = {}
+    taken: set[str] = set()
+    for case in cases:
+        anchor = base = case_anchor(case.agent, case.scenario_id)
+        for n in itertools.count(2):
+            if anchor not in taken:
+                break
+            anchor = f"{base}-{n}"
+        taken.add(anchor)
+        anchors[id(case)] = anchor
+    return anchors
+
+
+def _rule(rule: str, cases: list[CaseResult], anchors: dict[int, str]) -> str:
+    """A rule's section: a ``<details>`` holding its cases."""
+    summary = f"{_plural(len(cases), 'case')}: {_counts_text(_count(cases))}"
+    return (
+        f'<details class="rule" id="rule-{_slug(rule)}"><summary><strong>{escape(rule)}'
+        f"</strong> ({escape(summary)})</summary>"
+        + "".join(_case(c, anchors[id(c)]) for c in cases)
+        + "</details>"
+    )
+
+
+def render_html(run: RunResult) -> str:
+    """Return the whole report as one standalone HTML document."""
+    cases, text = _redact(run)
+    anchors = _anchors(cases)
+    agents = list(dict.fromkeys([text.scrub(a) for a in run.agents] + [c.agent for c in cases]))
+    order = [*FAMILIES, "Other"]
+    rules = sorted({c.rule for c in cases}, key=lambda r: (order.index(_family(r)), r))
+    failures = "".join(
+        f'<li><a href="#{anchors[id(c)]}">{escape(c.agent)}: {escape(c.scenario_id)}</a>'
+        + (f" (known: {escape(c.baseline_reason)})" if c.baseline_reason else "")
+        + "</li>"
+        for c in cases
+        if c.verdict is Verdict.FAIL
+    )
+    matrix, sections = [], []
+    for family in dict.fromkeys(_family(r) for r in rules):
+        title = escape(f"{family}: {FAMILIES[family]}" if family in FAMILIES else "Other rules")
+        span = len(agents) + 1
+        matrix.append(f'<tbody><tr class="family"><th scope="rowgroup" colspan="{span}">')
+        matrix.append(f"{title}</th></tr>")
+        sections.append(f"<h3>{title}</h3>")
+        for rule in (r for r in rules if _family(r) == family):
+            mine = [c for c in cases if c.rule == rule]
+            mine.sort(key=lambda c: (c.scenario_id, agents.index(c.agent)))
+            link = f'<a href="#rule-{_slug(rule)}">{escape(rule)}</a>'
+            cells = [_cell(rule, a, [c for c in mine if c.agent == a], anchors) for a in agents]
+            matrix.append(f'<tr><th scope="row">{link}</th>{"".join(cells)}</tr>')
+            sections.append(_rule(rule, mine, anchors))
+        matrix.append("</tbody>")
+    title = f"proxyharness conformance report: {run.backend}, {run.started or 'undated'}"
+    return _PAGE.substitute(
+        _ASSETS,
+        title=escape(text.scrub(title)),
+        header=_header(run, cases, agents, text),
+        failures=f"<ol>{failures}</ol>" if failures else "<p>No failures.</p>",
+        agent_heads="".join(f'<th scope="col">{escape(a)}</th>' for a in agents),
+        matrix="".join(matrix),
+        sections="".join(sections) or "<p>No cases.</p>",
+    )
+
+
+def write_html(run: RunResult, path: str | os.PathLike[str]) -> Path:
+    """Write the report to ``path`` (parent directories created) and return the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html(run), encoding="utf-8")
+    return target
+
+
+_STYLE = """
+body{font:15px/1.45 system-ui,sans-serif;color:#1b1b1b;margin:1.5rem auto;max-width:80rem;
+padding:0 1rem}h1{font-size:1.5rem;margin:0 0 .5rem}h2{margin-top:2rem;border-bottom:1px solid #ccc}
+h3{margin:1.2rem 0 .4rem}h4{margin:.8rem 0 .3rem}caption{text-align:left;font-weight:600}
+table{border-collapse:collapse;margin:.4rem 0}th,td{border:1px solid #bbb;padding:.25rem .5rem;
+text-align:left;vertical-align:top}dt{font-weight:600}dd{margin:0}
+dl.meta,dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.4rem 0}
+code{font:13px/1.4 ui-monospace,monospace;overflow-wrap:anywhere}
+.matrix td{min-width:10rem}.matrix td a{display:block;color:inherit;text-decoration:none}
+.matrix td a:hover strong{text-decoration:underline}.counts{display:block;font-size:.85em}
+.family th{background:#e8e8e8}.empty,.none{color:#666;font-style:italic}
+.v-pass{background:#d8f0d8}.v-fail{background:#f8d0d0}.v-info{background:#d6e6fa}
+.v-na{background:#e6e6e6}.verdict{display:inline-block;min-width:3.2em;text-align:center;
+font-weight:700;border:1px solid #888;border-radius:3px;padding:0 .3em;font-size:.85em}
+details.rule{margin:.3rem 0;border:1px solid #ccc;border-radius:4px;padding:.2rem .6rem}
+details.case{margin:.3rem 0 .3rem 1rem;border-left:3px solid #bbb;padding-left:.6rem}
+details.c-fail{border-left-color:#c0392b}details.c-pass{border-left-color:#3a9a3a}
+details.case .body{padding:.2rem 0 .6rem}summary{cursor:pointer;padding:.15rem 0}
+.agent{font-weight:600}.agent::before{content:"agent ";font-weight:400;color:#555}
+.compare{width:100%}.compare td,.compare th{width:33%}tr.differs>*{background:#fff2b3}
+.tag{font-size:.8em;font-weight:700;border:1px solid #a08000;border-radius:3px;padding:0 .25em}
+table.kv{font-size:.92em}table.kv table.kv{margin:0}ul.diff,.desc{margin:.3rem 0}
+.legend .verdict{margin:0 .3rem 0 .8rem}.legend .verdict:first-child{margin-left:0}
+.tools button{margin-right:.4rem}
+"""
+
+_SCRIPT = """
+function reveal() {  // open the linked case and every <details> around it
+  var el = null;
+  try { el = document.getElementById(decodeURIComponent(location.hash.slice(1))); } catch (e) {}
+  for (var e = el; e; e = e.parentElement) { if (e.tagName === "DETAILS") { e.open = true; } }
+  if (el) { el.scrollIntoView(); }
+}
+function setAll(open) { document.querySelectorAll("details").forEach(d => { d.open = open; }); }
+window.addEventListener("hashchange", reveal);
+document.addEventListener("DOMContentLoaded", function () {
+  document.getElementById("tools").hidden = false;
+  document.getElementById("expand").onclick = () => setAll(true);
+  document.getElementById("collapse").onclick = () => setAll(false);
+  reveal();
+});
+"""
+
+_PAGE = Template("""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src $style_hash; \
+script-src $script_hash; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>$title</title><style>$style</style></head>
+<body><header><h1>proxyharness conformance report</h1>$header</header>
+<main><section aria-labelledby="failures"><h2 id="failures">Failures</h2>$failures</section>
+<section aria-labelledby="matrix"><h2 id="matrix">Rules &times; agents</h2>
+<p class="legend"><span class="verdict v-pass">PASS</span> the client follows the rule
+<span class="verdict v-fail">FAIL</span> it does not <span class="verdict v-info">INFO</span>
+recorded, never gated <span class="verdict v-na">N/A</span> the client cannot express the case</p>
+<p>Each cell names its most severe verdict (FAIL, then N/A, INFO, PASS), counts every verdict
+and links to its most severe case; a rule links to all its cases.</p>
+<table class="matrix"><caption>Verdicts per rule and agent</caption>
+<thead><tr><th scope="col">Rule</th>$agent_heads</tr></thead>$matrix</table></section>
+<section aria-labelledby="cases"><h2 id="cases">Cases by rule</h2>
+<p class="tools" id="tools" hidden><button type="button" id="expand">Expand all</button>
+<button type="button" id="collapse">Collapse all</button></p>$sections</section></main>
+<script>$script</script></body></html>
+""")
+
+
+def _csp_hash(source: str) -> str:
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+_ASSETS = {"style": _STYLE, "script": _SCRIPT}
+_ASSETS |= {"style_hash": _csp_hash(_STYLE), "script_hash": _csp_hash(_SCRIPT)}

@@ -1,0 +1,485 @@
+"""Runner: one scenario for one agent, bounded in time, checked for leaks, redacted.
+
+:meth:`Runner.run_case` checks that the agent can run the scenario (else N/A),
+stages it, calls the agent on a worker event loop under a hard timeout, waits for
+the servers' records, observes, judges, and returns a
+:class:`~proxyharness.harness.results.CaseResult`. :func:`run` does that for every
+scenario and agent and returns a :class:`~proxyharness.harness.results.RunResult`.
+
+- A call that outlives its hard timeout (twice the opening timeout plus a margin)
+  is cut off: its task is cancelled, and if the worker loop does not come back the
+  loop is abandoned (its thread is a daemon) and a fresh one serves the next case.
+  The case is FAIL with reason "agent hung"; the run never hangs.
+- Leaks (ERR-04), where cheap: sockets in ``/proc/self/fd`` opened during the call
+  and still open once the servers are quiet (after a garbage collection, a socket
+  the collector had to close counts too), asyncio tasks left pending on the worker
+  loop (then cancelled), threads left running, and server connections the client
+  left open. They are recorded in every case and gate only ERR-04 scenarios.
+- While the agent runs, log records of every thread but the fake servers' are kept
+  and searched for passwords (URL-05) when the scenario has any.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import datetime
+import gc
+import logging
+import os
+import platform
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__
+from ..scenarios.model import Scenario, Verdict
+from .agents import Agent, Call, NotSupported
+from .observe import AgentOutcome, observe, proxies_of
+from .results import CaseResult, RunResult
+from .staging import BIND_PORT, Staged, Stager, StagingError, Unavailable, runner_capabilities
+from .verdicts import judge, redact, redact_value
+
+__all__ = ["HarnessError", "Runner", "run", "versions"]
+
+#: Seconds added to twice the opening timeout before a call counts as hung.
+HANG_MARGIN = 3.0
+#: Seconds the worker loop gets to come back after a hung call is cancelled.
+CANCEL_GRACE = 1.0
+_OWN_THREADS = ("proxyharness-worker", "proxyharness-agent", "proxyharness-loop")
+
+
+class HarnessError(Exception):
+    """The harness, not the agent, failed: a scenario that cannot be staged, a server bug."""
+
+
+# -- the worker loop ----------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    """What came back from the worker loop."""
+
+    echo: str | bytes | None = None
+    error: BaseException | None = None
+    hung: bool = False
+    unsupported: str | None = None
+    leaked_tasks: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+
+class _Worker:
+    """An asyncio loop on its own daemon thread, where agents' coroutines run."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.loop.set_default_executor(
+            concurrent.futures.ThreadPoolExecutor(thread_name_prefix="proxyharness-worker-pool")
+        )
+        ready = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.loop.call_soon(ready.set)
+            try:
+                self.loop.run_forever()
+                self.loop.run_until_complete(self.loop.shutdown_default_executor())
+            finally:
+                self.loop.close()
+
+        self.thread = threading.Thread(target=serve, name="proxyharness-worker", daemon=True)
+        self.thread.start()
+        ready.wait(10)
+
+    def call(self, agent: Agent, call: Call, timeout: float) -> _Raw:
+        """Run ``agent.exchange(call)`` here; give up ``CANCEL_GRACE`` after ``timeout``."""
+        future = asyncio.run_coroutine_threadsafe(_bounded(agent, call, timeout), self.loop)
+        try:
+            return future.result(timeout + CANCEL_GRACE)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            self.close(wait=False)
+            raise
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the loop; its thread closes it (a blocked loop, once it unblocks)."""
+        with contextlib.suppress(RuntimeError):  # already closed
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        if wait:
+            self.thread.join(5)
+
+
+async def _bounded(agent: Agent, call: Call, timeout: float) -> _Raw:
+    raw = _Raw()
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(timeout) as scope:
+            raw.echo = await agent.exchange(call)
+    except NotSupported as exc:
+        raw.unsupported = str(exc) or type(exc).__name__
+    except TimeoutError as exc:
+        if scope.expired():
+            raw.hung = True
+        else:
+            raw.error = exc
+    except (Exception, asyncio.CancelledError) as exc:
+        raw.error = exc
+    raw.duration = time.perf_counter() - started
+    raw.leaked_tasks = await _leftover_tasks()
+    return raw
+
+
+async def _leftover_tasks() -> list[str]:
+    """Describe tasks the agent left pending on this loop, then cancel them."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=1.0)
+    return [f"asyncio task left pending: {task.get_coro()!r}"[:200] for task in pending]
+
+
+# -- leak checks --------------------------------------------------------------------------
+
+
+def _sockets() -> frozenset[str]:
+    """Open socket inodes of this process (empty where /proc does not exist)."""
+    found: set[str] = set()
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return frozenset()
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith("socket:"):
+                found.add(target)
+    return frozenset(found)
+
+
+def _foreign_threads() -> dict[int, threading.Thread]:
+    return {
+        t.ident: t
+        for t in threading.enumerate()
+        if t.ident is not None and not t.name.startswith(_OWN_THREADS)
+    }
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    sockets: frozenset[str]
+    threads: frozenset[int]
+
+    @classmethod
+    def take(cls) -> _Snapshot:
+        return cls(_sockets(), frozenset(_foreign_threads()))
+
+    def leaks(self, raw: _Raw, staged: Staged) -> list[str]:
+        """What the call left behind, in words."""
+        found = list(raw.leaked_tasks)
+        for thread in threading.enumerate():
+            if thread.name.startswith("proxyharness-agent"):
+                thread.join(1.0)
+        for ident, thread in _foreign_threads().items():
+            if ident not in self.threads and thread.is_alive():
+                thread.join(0.2)
+                if thread.is_alive():
+                    found.append(f"thread left running: {thread.name}")
+        found.extend(f"connection to {url} left open" for url in staged.lingering)
+        opened = _sockets() - self.sockets
+        if opened:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ResourceWarning)
+                gc.collect()
+            still = _sockets() - self.sockets
+            if still:
+                found.append(f"{len(still)} socket(s) left open")
+            if len(opened) > len(still) and any(
+                issubclass(w.category, ResourceWarning) for w in caught
+            ):
+                found.append(f"{len(opened) - len(still)} socket(s) left to the garbage collector")
+        return found
+
+
+# -- logs ---------------------------------------------------------------------------------
+
+
+class _LogCapture(logging.Handler):
+    """Keep the text of every log record written while active (fake servers' excluded)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self._saved_level = logging.NOTSET
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.threadName == "proxyharness-loop":
+            return
+        with contextlib.suppress(Exception):
+            text = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                text += " " + "".join(traceback.format_exception_only(record.exc_info[1]))
+            self.lines.append(text)
+
+    def __enter__(self) -> _LogCapture:
+        root = logging.getLogger()
+        self._saved_level = root.level
+        root.addHandler(self)
+        root.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self)
+        root.setLevel(self._saved_level)
+
+
+@contextlib.contextmanager
+def _maybe_capture(active: bool) -> Iterator[list[str]]:
+    if not active:
+        yield []
+        return
+    with _LogCapture() as capture:
+        yield capture.lines
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+def _error_text(exc: BaseException) -> str:
+    """The exception and its causes, one ``Type: message`` each."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts.append("".join(traceback.format_exception_only(current)).strip())
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return " <- caused by ".join(parts)
+
+
+def _forget(exc: BaseException) -> None:
+    """Drop the frames an exception chain keeps alive (and the sockets in them)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if current.__traceback__ is not None:
+            traceback.clear_frames(current.__traceback__)
+            current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+
+
+# -- the runner ---------------------------------------------------------------------------
+
+
+class Runner:
+    """Runs cases one at a time; reuses servers and the worker loop. Close it when done."""
+
+    def __init__(
+        self,
+        *,
+        stager: Stager | None = None,
+        hang_margin: float = HANG_MARGIN,
+        message: str = "hello proxyharness",
+    ) -> None:
+        self.stager = stager or Stager()
+        self.hang_margin = hang_margin
+        self.message = message
+        self._worker: _Worker | None = None
+
+    def close(self) -> None:
+        """Stop the worker loop and every pooled server."""
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+        self.stager.close()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def run_case(self, scenario: Scenario, agent: Agent) -> CaseResult:
+        """Run ``scenario`` for ``agent``; raise HarnessError if the harness itself failed."""
+        started = time.perf_counter()
+
+        def result(verdict: Verdict, **fields: Any) -> CaseResult:
+            return CaseResult(
+                scenario_id=scenario.id,
+                rule=scenario.rule,
+                description=scenario.description,
+                agent=agent.name,
+                verdict=verdict,
+                duration=round(time.perf_counter() - started, 6),
+                **fields,
+            )
+
+        unavailable = agent.available()
+        if unavailable:
+            return result(Verdict.NA, reason=unavailable)
+        missing = sorted(scenario.requires - agent.capabilities - runner_capabilities(scenario))
+        if missing:
+            return result(Verdict.NA, reason=_missing_reason(agent, missing))
+        try:
+            with self.stager.stage(scenario, self.message) as staged:
+                return self._run_staged(staged, agent, result)
+        except Unavailable as exc:
+            return result(Verdict.NA, reason=f"cannot stage here: {exc}")
+        except StagingError as exc:
+            raise HarnessError(f"{scenario.id}: cannot stage: {exc}") from exc
+
+    def _run_staged(
+        self, staged: Staged, agent: Agent, result: Callable[..., CaseResult]
+    ) -> CaseResult:
+        call = staged.call
+        if self._worker is None:
+            self._worker = _Worker()
+        before = _Snapshot.take()
+        with _maybe_capture(bool(staged.passwords)) as logs:
+            raw = self._call(agent, call)
+        if raw.unsupported is not None:
+            return result(Verdict.NA, reason=f"{agent.name}: {raw.unsupported}")
+        staged.settle()
+        outcome = self._outcome(agent, raw, tuple(logs))
+        leaks = [] if raw.hung else before.leaks(raw, staged)
+        try:
+            staged.check_servers()
+        except Exception as exc:
+            raise HarnessError(f"{staged.scenario.id}: a fake server failed: {exc}") from exc
+        observation = observe(staged, outcome)
+        judgement = judge(
+            staged.scenario,
+            staged.expect,
+            observation,
+            outcome,
+            passwords=staged.passwords,
+            leaks=tuple(leaks),
+        )
+        wire = [{"source": f"proxy {name}", **r.to_dict()} for name, r in staged.proxy_records()]
+        wire += [{"source": "server", **r.to_dict()} for r in staged.server_records()]
+        observed = dict(judgement.observed)
+        observed["listeners"] = redact_value(dict(proxies_of(staged)), staged.passwords)
+        client_error = None
+        if outcome.error_type is not None:
+            client_error = redact(outcome.error_text or outcome.error_type, staged.passwords)
+        return result(
+            judgement.verdict,
+            expected=judgement.expected,
+            observed=observed,
+            diff=judgement.diff,
+            reason=judgement.reason,
+            wire=tuple(redact_value(record, staged.passwords) for record in wire),
+            client_error=client_error,
+        )
+
+    def _call(self, agent: Agent, call: Call) -> _Raw:
+        timeout = 2 * call.open_timeout + self.hang_margin
+        if self._worker is None:
+            self._worker = _Worker()
+        try:
+            return self._worker.call(agent, call, timeout)
+        except concurrent.futures.TimeoutError:
+            self._worker = None  # blocked: abandoned, a fresh one serves the next case
+            return _Raw(hung=True, duration=timeout)
+
+    @staticmethod
+    def _outcome(agent: Agent, raw: _Raw, logs: tuple[str, ...]) -> AgentOutcome:
+        if raw.hung:
+            return AgentOutcome(
+                hung=True,
+                error_type="hung",
+                error_text="agent hung",
+                logs=logs,
+                duration=raw.duration,
+            )
+        if raw.error is None:
+            return AgentOutcome(echo=raw.echo, logs=logs, duration=raw.duration)
+        exc = raw.error
+        raw.error = None
+        try:
+            kind = agent.error_kind(exc)
+        except Exception:
+            kind = None
+        outcome = AgentOutcome(
+            error_type=type(exc).__name__,
+            error_text=_error_text(exc),
+            raw_kind=kind,
+            logs=logs,
+            duration=raw.duration,
+        )
+        _forget(exc)
+        return outcome
+
+    def run_case_safe(self, scenario: Scenario, agent: Agent) -> CaseResult:
+        """Like :meth:`run_case`, but a harness failure becomes a FAIL case saying so."""
+        try:
+            return self.run_case(scenario, agent)
+        except HarnessError as exc:
+            return CaseResult(
+                scenario_id=scenario.id,
+                rule=scenario.rule,
+                description=scenario.description,
+                agent=agent.name,
+                verdict=Verdict.FAIL,
+                reason=f"harness error: {exc}",
+            )
+
+
+def _missing_reason(agent: Agent, missing: list[str]) -> str:
+    ports = [m[len(BIND_PORT) :] for m in missing if m.startswith(BIND_PORT)]
+    others = [m for m in missing if not m.startswith(BIND_PORT)]
+    reasons = []
+    if others:
+        reasons.append(f"{agent.name} cannot express: {', '.join(others)}")
+    if ports:
+        reasons.append(f"this machine cannot listen on 127.0.0.1 port {', '.join(ports)}")
+    return "; ".join(reasons)
+
+
+def versions(agents: Iterable[Agent]) -> dict[str, str]:
+    """Versions for a run's header: proxyharness, Python, each agent's client."""
+    found = {"proxyharness": __version__, "python": platform.python_version()}
+    for agent in agents:
+        found[agent.name] = agent.version
+    return found
+
+
+def run(
+    scenarios: Iterable[Scenario],
+    agents: Iterable[Agent],
+    *,
+    runner: Runner | None = None,
+) -> RunResult:
+    """Run every scenario for every agent (agent by agent); return the whole run."""
+    chosen = list(agents)
+    selected = list(scenarios)
+    started = datetime.datetime.now(datetime.UTC)
+    clock = time.perf_counter()
+    own = runner is None
+    active = runner or Runner()
+    cases: list[CaseResult] = []
+    try:
+        for agent in chosen:
+            cases.extend(active.run_case_safe(scenario, agent) for scenario in selected)
+    finally:
+        if own:
+            active.close()
+    return RunResult(
+        agents=tuple(agent.name for agent in chosen),
+        cases=tuple(cases),
+        started=started.isoformat(timespec="seconds"),
+        duration=round(time.perf_counter() - clock, 3),
+        versions=versions(chosen),
+    )

@@ -1,0 +1,243 @@
+"""Verdicts: an observation against an expectation, field by field, redacted.
+
+:func:`judge` compares every field of :class:`~proxyharness.scenarios.model.Expect`
+that is not ``ANY`` with the :class:`~.observe.Observation`, and writes one line
+per difference (``"route: expected 'proxy', observed 'direct'"``). On top of the
+scenario's own fields, every case is checked for:
+
+- HTTP-02: no handshake reaching the origin server carried ``Proxy-Authorization``;
+- URL-05: neither the client's error nor its log lines show a password the scenario
+  used (passwords shorter than :data:`MIN_SECRET` characters are not searched for:
+  they would match ordinary words);
+- ERR-04 (only in scenarios of rule ERR-04): nothing leaked — sockets, tasks,
+  threads, connections left open.
+
+A scenario marked *info* is INFO whatever differs (the lines are kept as the
+observation); otherwise any line makes it FAIL. SOCKS4 carries a user name and no
+password, so for a SOCKS4 record only the user name of ``credentials`` is compared.
+
+Every value that leaves this module is redacted: passwords become
+:data:`~proxyharness.harness.results.REDACTED`, and a wrong password is described
+by its relation to the expected one (``percent-encoded form``...), never shown.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..scenarios.model import ANY, Expect, Scenario, Verdict
+from .observe import AgentOutcome, Observation
+from .results import REDACTED
+
+__all__ = ["MIN_SECRET", "Judgement", "judge", "redact", "redact_value"]
+
+#: Passwords shorter than this are not searched for in error texts (URL-05).
+MIN_SECRET = 3
+#: Fields compared as plain values, in report order.
+PLAIN_FIELDS = (
+    "route",
+    "proxy",
+    "protocol",
+    "address_type",
+    "target_host",
+    "proxy_sni",
+    "server_sni",
+)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict and its evidence, redacted and JSON-able."""
+
+    verdict: Verdict
+    expected: dict[str, Any]
+    observed: dict[str, Any]
+    diff: tuple[str, ...]
+    reason: str = ""
+
+
+def redact(text: str, passwords: Iterable[str]) -> str:
+    """Replace every occurrence of every password in ``text`` (longest first)."""
+    for password in sorted((p for p in passwords if p), key=len, reverse=True):
+        text = text.replace(password, REDACTED)
+    return text
+
+
+def redact_value(value: Any, passwords: Iterable[str]) -> Any:
+    """Redact strings inside ``value`` (mappings, lists, tuples), and credentials fields.
+
+    A mapping's ``password`` becomes REDACTED; a ``Proxy-Authorization`` header value
+    keeps only its scheme.
+    """
+    secrets = tuple(passwords)
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "password" and item is not None:
+                result[key] = REDACTED
+            elif isinstance(key, str) and key.lower() == "proxy-authorization" and item:
+                result[key] = _authorization(str(item))
+            else:
+                result[key] = redact_value(item, secrets)
+        return result
+    if isinstance(value, list | tuple):
+        if (
+            len(value) == 2
+            and isinstance(value[0], str)
+            and isinstance(value[1], str)
+            and value[0].lower() == "proxy-authorization"
+        ):
+            return [value[0], _authorization(value[1])]
+        return [redact_value(item, secrets) for item in value]
+    return value
+
+
+def _authorization(value: str) -> str:
+    scheme, _, rest = value.partition(" ")
+    return f"{scheme} {REDACTED}" if rest else REDACTED
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    return repr(value)
+
+
+def _password_note(observed: str | None, expected: str, passwords: frozenset[str]) -> str:
+    """Say how a received password relates to the expected one, without showing either."""
+    if observed is None:
+        return "no password"
+    if observed == expected:
+        return REDACTED
+    if observed == urllib.parse.quote(expected, safe=""):
+        return f"{REDACTED} (the percent-encoded form of the expected password)"
+    if observed == urllib.parse.unquote(expected):
+        return f"{REDACTED} (the percent-decoded form of the expected password)"
+    if observed in passwords:
+        return f"{REDACTED} (another password of this scenario)"
+    return f"{REDACTED} (a different password, {len(observed)} characters)"
+
+
+def _credentials_line(
+    expected: tuple[str, str] | None,
+    observed: tuple[str, str | None] | None,
+    passwords: frozenset[str],
+) -> tuple[bool, Any, Any, str]:
+    """Compare credentials; return (same, expected shown, observed shown, diff line)."""
+    shown_expected = None if expected is None else [expected[0], REDACTED]
+    if observed is None:
+        shown_observed = None
+    elif expected is None:
+        shown_observed = [observed[0], REDACTED if observed[1] is not None else None]
+    else:
+        shown_observed = [observed[0], _password_note(observed[1], expected[1], passwords)]
+    if expected is None or observed is None:
+        same = expected == observed
+    elif observed[1] is None:  # SOCKS4: a user name only
+        same = observed[0] == expected[0]
+        if same:
+            shown_observed = [observed[0], None]
+    else:
+        same = tuple(observed) == tuple(expected)
+    line = f"credentials: expected {_show(shown_expected)}, observed {_show(shown_observed)}"
+    return same, shown_expected, shown_observed, line
+
+
+def judge(
+    scenario: Scenario,
+    expect: Expect,
+    observation: Observation,
+    outcome: AgentOutcome,
+    *,
+    passwords: frozenset[str] = frozenset(),
+    leaks: tuple[str, ...] = (),
+) -> Judgement:
+    """Compare ``observation`` with ``expect`` (already expanded); return the verdict."""
+    expected: dict[str, Any] = {}
+    observed: dict[str, Any] = {}
+    diff: list[str] = []
+    for name in PLAIN_FIELDS:
+        want = getattr(expect, name)
+        got = getattr(observation, name)
+        observed[name] = got
+        if want is ANY:
+            continue
+        expected[name] = want
+        if want != got:
+            diff.append(f"{name}: expected {_show(want)}, observed {_show(got)}")
+    observed["credentials"] = _credentials_line(None, observation.credentials, passwords)[2]
+    if expect.credentials is not ANY:
+        same, shown_expected, shown_observed, line = _credentials_line(
+            expect.credentials, observation.credentials, passwords
+        )
+        expected["credentials"] = shown_expected
+        observed["credentials"] = shown_observed
+        if not same:
+            diff.append(line)
+    observed["connect_headers"] = redact_value(observation.connect_headers, passwords)
+    if expect.connect_headers:
+        expected["connect_headers"] = dict(expect.connect_headers)
+        sent = {k.lower(): v for k, v in observation.connect_headers.items()}
+        for header, want in expect.connect_headers.items():
+            got = sent.get(header.lower())
+            if got != want:
+                diff.append(f"CONNECT header {header}: expected {want!r}, observed {_show(got)}")
+    observed["error"] = observation.error
+    if expect.error is not ANY:
+        expected["error"] = expect.error
+        if expect.error != observation.error:
+            detail = f" ({outcome.error_text})" if outcome.error_text else ""
+            want, got = _show(expect.error), _show(observation.error)
+            diff.append(f"error: expected {want}, observed {got}{detail}")
+    observed["echo"] = observation.echo
+    if expect.error is None and expect.echo:
+        expected["echo"] = True
+        if not observation.echo and observation.error is None:
+            diff.append("echo: expected the message back, observed none")
+    diff.extend(_always_checks(observation, outcome, passwords))
+    observed["leaks"] = list(leaks)
+    if leaks and scenario.rule == "ERR-04":
+        diff.extend(f"ERR-04: {leak}" for leak in leaks)
+    _add_context(observed, observation)
+    clean = tuple(redact(line, passwords) for line in diff)
+    expected = redact_value(expected, passwords)
+    observed = redact_value(observed, passwords)
+    if scenario.info:
+        reason = f"{scenario.rule} is informational: the observation is recorded, not gated"
+        if outcome.hung:
+            reason += " (the agent hung)"
+        return Judgement(Verdict.INFO, expected, observed, clean, reason)
+    if outcome.hung:
+        return Judgement(Verdict.FAIL, expected, observed, clean, "agent hung")
+    if clean:
+        return Judgement(Verdict.FAIL, expected, observed, clean)
+    return Judgement(Verdict.PASS, expected, observed, ())
+
+
+def _always_checks(
+    observation: Observation, outcome: AgentOutcome, passwords: frozenset[str]
+) -> list[str]:
+    lines: list[str] = []
+    if observation.leaked_proxy_authorization:
+        lines.append("HTTP-02: the origin server received a Proxy-Authorization header")
+    secrets = [p for p in passwords if len(p) >= MIN_SECRET]
+    if outcome.error_text and any(p in outcome.error_text for p in secrets):
+        lines.append("URL-05: the client's error shows a proxy password")
+    if any(p in line for line in outcome.logs for p in secrets):
+        lines.append("URL-05: the client's log shows a proxy password")
+    return lines
+
+
+def _add_context(observed: dict[str, Any], observation: Observation) -> None:
+    observed["proxies_seen"] = list(observation.proxies_seen)
+    observed["connections"] = {
+        "proxies": observation.proxy_connections,
+        "server": observation.server_connections,
+        "direct": observation.direct_connections,
+    }
+    observed.update(observation.extra)

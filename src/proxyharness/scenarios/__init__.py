@@ -1,0 +1,51 @@
+"""The rule catalog as data, and its expansion into matrices.
+
+>>> from proxyharness.scenarios import all_scenarios, rule_counts
+>>> scenario = all_scenarios()[0]
+>>> scenario.rule, scenario.id.startswith("SEL-01.")
+('SEL-01', True)
+
+Pure data: nothing here imports the fixtures, the reference client or the harness.
+"""
+
+from __future__ import annotations
+
+from ._build import CAPABILITIES
+from .catalog import all_scenarios, rule_counts, scenarios_for
+from .diag import EXPLANATION_MENTIONS
+from .model import (
+    ANY,
+    Expect,
+    Given,
+    OsProfile,
+    ProxyKind,
+    ProxySpec,
+    Scenario,
+    Scheme,
+    Target,
+    Verdict,
+)
+from .rules import FAMILIES, RULES, RULES_BY_ID, Family, Rule
+
+__all__ = [
+    "ANY",
+    "CAPABILITIES",
+    "EXPLANATION_MENTIONS",
+    "FAMILIES",
+    "RULES",
+    "RULES_BY_ID",
+    "Expect",
+    "Family",
+    "Given",
+    "OsProfile",
+    "ProxyKind",
+    "ProxySpec",
+    "Rule",
+    "Scenario",
+    "Scheme",
+    "Target",
+    "Verdict",
+    "all_scenarios",
+    "rule_counts",
+    "scenarios_for",
+]
