@@ -6,6 +6,8 @@
 (b) 200 sequential tunnels + one echo each, through the HTTP and SOCKS5 fakes vs direct;
 (c) 200 MB relayed through each fake vs direct (and mitmproxy when installed);
 (d) RSS added by 1000 concurrent idle tunnels through the HTTP fake.
+"fake" rows run the proxy in this process, on the fixtures' background thread, as a
+test does; "serve" rows run it as ``proxyharness serve`` in its own process.
 Targets (the fixtures issue): (a) <= 1 ms median and >= 100x faster than mitmproxy;
 (b) <= 1.5x direct; (c) >= 0.9x direct; (d) <= 64 MB.
 """
@@ -43,12 +45,28 @@ def targets() -> Iterator[tuple[int, int]]:
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert process.stdout is not None and process.stdin is not None
+    assert process.stdout is not None
+    assert process.stdin is not None
     try:
         echo_port, sink_port = map(int, process.stdout.readline().split())
         yield echo_port, sink_port
     finally:
         process.stdin.close()
+        process.wait(10)
+
+
+@contextlib.contextmanager
+def served(kind: str) -> Iterator[tuple[str, int]]:
+    """Run ``proxyharness serve KIND`` in its own process; yield its address."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "proxyharness", "serve", kind], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    try:
+        host, port = process.stdout.readline().strip().split("//")[1].rsplit(":", 1)
+        yield host, int(port)
+    finally:
+        process.terminate()
         process.wait(10)
 
 
@@ -125,12 +143,13 @@ def bench_mitmproxy_accept(rounds: int) -> float | None:
 
             async def run_once() -> float:
                 start = time.perf_counter()
-                opts = options.Options(
-                    mode=["regular@0"], listen_host="127.0.0.1", confdir=confdir
-                )
+                opts = options.Options(mode=["regular@0"], listen_host="127.0.0.1", confdir=confdir)
                 master = Master(opts)
                 master.addons.add(
-                    core.Core(), proxyserver.Proxyserver(), next_layer.NextLayer(), tlsconfig.TlsConfig()
+                    core.Core(),
+                    proxyserver.Proxyserver(),
+                    next_layer.NextLayer(),
+                    tlsconfig.TlsConfig(),
                 )
                 task = asyncio.ensure_future(master.run())
                 server = master.addons.get("proxyserver")
@@ -163,11 +182,15 @@ def bench_sequential(echo_port: int, count: int) -> dict[str, float]:
         return time.perf_counter() - start
 
     with HttpProxy() as http, SocksProxy(5) as socks5:
-        return {
+        results = {
             "direct": run(lambda: open_direct(echo_port)),
             "http fake": run(lambda: open_http(http.address, echo_port)),
             "socks5 fake": run(lambda: open_socks5(socks5.address, echo_port)),
         }
+    with served("http") as http_address, served("socks5") as socks5_address:
+        results["http serve"] = run(lambda: open_http(http_address, echo_port))
+        results["socks5 serve"] = run(lambda: open_socks5(socks5_address, echo_port))
+    return results
 
 
 def bench_relay(sink_port: int, megabytes: int) -> dict[str, float]:
@@ -186,11 +209,15 @@ def bench_relay(sink_port: int, megabytes: int) -> dict[str, float]:
         return megabytes / elapsed
 
     with HttpProxy() as http, SocksProxy(5) as socks5:
-        return {
+        results = {
             "direct": run(lambda: open_direct(sink_port)),
             "http fake": run(lambda: open_http(http.address, sink_port)),
             "socks5 fake": run(lambda: open_socks5(socks5.address, sink_port)),
         }
+    with served("http") as http_address, served("socks5") as socks5_address:
+        results["http serve"] = run(lambda: open_http(http_address, sink_port))
+        results["socks5 serve"] = run(lambda: open_socks5(socks5_address, sink_port))
+    return results
 
 
 def read_exact(sock: socket.socket, size: int) -> bytes:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .fixtures.os_config import OsProxyConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,21 +25,67 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"proxyharness {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     from .fixtures import serve
+    from .harness import cli as harness_cli
+    from .reference_client import cli as client_cli
 
     serve.add_commands(subparsers)
-    try:
-        from .reference_client import cli as client_cli
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    else:
-        client_cli.add_commands(subparsers)
-    try:
-        from .harness import cli as harness_cli
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    else:
-        harness_cli.add_commands(subparsers)
+    client_cli.add_commands(subparsers)
+    harness_cli.add_commands(subparsers)
+    _add_os_emulation(subparsers.choices["explain"])
     return parser
+
+
+def _add_os_emulation(parser: argparse.ArgumentParser) -> None:
+    """Let ``explain`` evaluate a URL under an emulated OS proxy configuration."""
+    parser.add_argument(
+        "--os",
+        choices=("linux", "macos", "windows"),
+        help="emulate this operating system's proxy configuration (default: this machine)",
+    )
+    parser.add_argument(
+        "--os-config",
+        metavar="FILE",
+        type=Path,
+        help='the emulated configuration as JSON, e.g. {"os": "macos", "socks": '
+        '{"host": "proxy.example", "port": 1080}, "exceptions": ["*.local"]}',
+    )
+    explain = parser.get_default("handler")
+
+    def explain_under_os(args: argparse.Namespace) -> int:
+        status: int
+        if args.os is None and args.os_config is None:
+            status = explain(args)
+            return status
+        try:
+            config = _load_os_config(args.os, args.os_config)
+        except (OSError, ValueError) as exc:
+            print(f"proxyharness explain: {exc}", file=sys.stderr)
+            return 2
+        with config:
+            status = explain(args)
+            return status
+
+    parser.set_defaults(handler=explain_under_os)
+
+
+def _load_os_config(os_name: str | None, path: Path | None) -> OsProxyConfig:
+    from .fixtures.os_config import OsProxyConfig
+
+    data: dict[str, object] = {}
+    if path is not None:
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a JSON object")
+    if os_name is not None:
+        if data.get("os", os_name) != os_name:
+            raise ValueError(f'--os {os_name} disagrees with "os": {data["os"]!r} in {path}')
+        data["os"] = os_name
+    elif "os" not in data:
+        raise ValueError(f'{path}: say which OS with --os or an "os" key')
+    return OsProxyConfig.from_dict(data)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -217,6 +217,7 @@ async def test_additional_headers_reach_the_server_only(
     assert record.header("User-Agent").startswith("proxyharness-reference-client/")
     (seen,) = ws_server.wait_for_records(1)
     assert seen.header("X-Probe") == "1"
+    assert [v for k, v in seen.headers if k.lower() == "user-agent"] == ["custom"]
 
 
 @pytest.mark.asyncio
@@ -293,3 +294,31 @@ async def test_connection_lost_without_close_frame() -> None:
     finally:
         listener.close()
         await listener.wait_closed()
+
+
+@pytest.mark.asyncio
+async def test_large_messages_tls_in_tls(
+    make_proxy: MakeProxy,
+    wss_server: WsServer,
+    server_ssl: ssl.SSLContext,
+    proxy_ssl: ssl.SSLContext,
+    resolved: VirtualDNS,
+) -> None:
+    """Megabyte messages cross TLS-in-TLS intact: flow control works in both layers."""
+    proxy = make_proxy("https")
+    payload = bytes(range(256)) * 4096
+    async with connect(
+        wss_server.ws_url(SERVER_NAME),
+        proxy=proxy.proxy_url(host=PROXY_NAME),
+        ssl=server_ssl,
+        proxy_ssl=proxy_ssl,
+    ) as ws:
+        assert ws.layers[1:] == (
+            f"tls:proxy sni={PROXY_NAME}",
+            f"http-connect {SERVER_NAME}:{wss_server.port}",
+            f"tls:server sni={SERVER_NAME}",
+        )
+        await ws.send(payload)
+        assert await ws.recv() == payload
+        await ws.send("é" * 300_000)
+        assert await ws.recv() == "é" * 300_000

@@ -17,7 +17,7 @@ The interface (a :class:`typing.Protocol`, nothing to inherit)::
         async def exchange(self, call: Call) -> str | bytes:
             ...                                # the echo; raise whatever the client raises
         def error_kind(self, exc: BaseException) -> str | None:
-            ...                                # a kind of ERROR_KINDS, HOP_TLS/HOP_REFUSED
+            ...                                # ERROR_KINDS, or HOP_TLS/REFUSED/LOST
 
 An agent with the ``explain`` capability also has ``explain(call) -> str`` (the
 :class:`Explainer` protocol): the client's own account of the route it takes, which
@@ -26,17 +26,18 @@ DIAG-01 checks for the configuration item that decided it.
 Rules for ``exchange``: open ``call.uri`` with ``call.proxy`` (True: from the
 configuration, None: no proxy, a string: that proxy), trust ``call.server_ssl`` for
 a ``wss://`` server and ``call.proxy_ssl`` for an ``https://`` proxy (None: pass
-nothing, the client's defaults apply), pass each of ``call.options`` the client
+nothing, the client's defaults apply; ``call.server_ca`` and ``call.proxy_ca`` are the
+same trusts as PEM files), pass each of ``call.options`` the client
 understands (raise :class:`NotSupported` for one it cannot express: the case becomes
 N/A), send ``call.message``, return what comes back, close. A blocking client runs
 in a thread (see :class:`WebsocketsSyncAgent`); the runner cuts off any call that
 outlives its hard timeout.
 
 ``error_kind`` maps an exception to a kind of :data:`ERROR_KINDS`. A client that
-cannot tell which hop a TLS failure or a refused connection came from returns
-:data:`HOP_TLS` or :data:`HOP_REFUSED`; the harness then decides from the wire
-(:func:`proxyharness.harness.observe.resolve_kind`). None means "not a kind I know":
-the case then reports the exception's type.
+cannot tell which hop a TLS failure, a refused connection or a lost connection came
+from returns :data:`HOP_TLS`, :data:`HOP_REFUSED` or :data:`HOP_LOST`; the harness
+then decides from the wire (:func:`proxyharness.harness.observe.resolve_kind`).
+None means "not a kind I know": the case then reports the exception's type.
 
 Third parties register agents under the entry point group ``proxyharness.agents``;
 the value is a class or a zero-argument callable returning an agent::
@@ -55,6 +56,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -71,6 +73,7 @@ __all__ = [
     "CAPABILITIES",
     "ENTRY_POINT_GROUP",
     "ERROR_KINDS",
+    "HOP_LOST",
     "HOP_REFUSED",
     "HOP_TLS",
     "Agent",
@@ -109,6 +112,8 @@ ERROR_KINDS = frozenset(
 HOP_TLS = "tls"
 #: A refused connection whose hop the client does not say: proxy-refused or server-failed.
 HOP_REFUSED = "refused"
+#: A connection reset or cut whose hop the client does not say: proxy-answer or server-failed.
+HOP_LOST = "lost"
 
 CAPABILITIES = frozenset(
     {
@@ -193,6 +198,7 @@ class Explainer(Protocol):
         """Explain, in the client's words, which route ``call`` takes and why."""
 
 
+@functools.cache
 def _version(distribution: str) -> str:
     try:
         return importlib.metadata.version(distribution)
@@ -268,9 +274,10 @@ _SOCKS_REFUSALS = (
 def websockets_error_kind(exc: BaseException) -> str | None:
     """Map an exception of websockets (asyncio or sync) to an error kind.
 
-    TLS failures and refused connections come out as :data:`HOP_TLS` and
-    :data:`HOP_REFUSED`: websockets raises the bare ``ssl`` / ``OSError`` exception,
-    which does not say whether the proxy or the server was the peer.
+    TLS failures, refused and lost connections come out as :data:`HOP_TLS`,
+    :data:`HOP_REFUSED` and :data:`HOP_LOST`: websockets raises the bare ``ssl`` /
+    ``OSError`` exception (python-socks' own ``OSError`` included, on purpose), which
+    does not say whether the proxy or the server was the peer.
     """
     from websockets import exceptions as wse
 
@@ -314,6 +321,8 @@ def _os_error_kind(exc: BaseException) -> str | None:
         return "proxy-refused"  # ProxyConnectionError: "Could not connect to proxy"
     if isinstance(exc, ConnectionRefusedError):
         return HOP_REFUSED
+    if isinstance(exc, ConnectionError):
+        return HOP_LOST
     if isinstance(exc, OSError):
         return "server-failed"
     return None
@@ -351,12 +360,18 @@ class _Websockets:
 
     def __init__(self) -> None:
         self._fresh: ModuleType | None = None
+        self._unavailable: tuple[str | None] | None = None
 
     @property
     def version(self) -> str:
         return _version("websockets")
 
     def available(self) -> str | None:
+        if self._unavailable is None:
+            self._unavailable = (self._check(),)
+        return self._unavailable[0]
+
+    def _check(self) -> str | None:
         try:
             importlib.import_module(self.module_name)
         except ImportError:
@@ -485,8 +500,18 @@ def agent_names() -> list[str]:
 
 
 def get_agent(name: str) -> Agent:
-    """Create the agent called ``name`` (built-in first, then entry points)."""
+    """Create the agent called ``name``: built-in, registered, or ``module:attribute``.
+
+    ``module:attribute`` names a class or factory directly (an agent under
+    development, not installed yet); the agent's own ``name`` is what reports show.
+    """
     factory: Callable[[], Any] | None = BUILTIN.get(name)
+    if factory is None and ":" in name:
+        module, _, attribute = name.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise UnknownAgent(f"cannot load agent {name!r}: {exc}") from None
     if factory is None:
         entry_point = _entry_points().get(name)
         if entry_point is None:
@@ -500,8 +525,14 @@ def get_agent(name: str) -> Agent:
 
 
 def load_agents(names: list[str] | tuple[str, ...]) -> list[Agent]:
-    """Create the agents called ``names``, in order, without duplicates."""
-    return [get_agent(name) for name in dict.fromkeys(names)]
+    """Create the agents called ``names``, in order; two agents may not share a name."""
+    agents: dict[str, Agent] = {}
+    for name in dict.fromkeys(names):
+        agent = get_agent(name)
+        if agent.name in agents:
+            raise UnknownAgent(f"two agents are called {agent.name!r}")
+        agents[agent.name] = agent
+    return list(agents.values())
 
 
 def describe(agent: Agent) -> Mapping[str, object]:

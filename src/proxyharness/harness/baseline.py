@@ -3,28 +3,34 @@
 The file is plain text (UTF-8), one entry per line; a line starting with ``#`` is a
 comment::
 
-    # ID                       [@agents]                  reason
-    HTTP-07.bad-server[wss]    @websockets-asyncio        CPython 3.11 asyncio bug in start_tls
-    SOCKS-04                                              python-socks reads 0x01 as a refusal
-    SEL-07.both*               @websockets-sync,other     one-line reason
+    # ID                       [@agents] [python...]              reason
+    HTTP-07.bad-server[wss]    @websockets-asyncio python<3.11.8  CPython bug gh-113214
+    SOCKS-04                                                      one-line reason
+    SEL-07.both*               @websockets-sync,other             one-line reason
 
 - ID: a rule ID (``SOCKS-04``: every scenario of the rule), or a scenario ID in which
   ``*`` matches any run of characters (and nothing else is special: brackets are
   literal, as in scenario IDs);
 - ``@agents``: optional, comma-separated agent names the entry is limited to;
+- ``python...``: optional, the Python versions the entry is limited to, as
+  comma-separated comparisons (``python<3.11.8``, ``python>=3.12,<3.12.2``); an entry
+  for another Python is ignored (neither used nor stale). Two lines with the same ID
+  give two ranges;
 - reason: required, the rest of the line.
 
 The gate (:func:`gate`): exit 0 only when every FAIL is matched by an entry, and no
 entry is stale. An entry is stale when cases it matches ran (PASS or INFO) and none
-of them failed; in a run of the whole catalog (``complete``), an entry that matches
-no case at all is stale too (a typo, or a scenario that was renamed).
+of them failed; in a run of the whole catalog (``complete``), an entry for an agent of
+the run that matches no case at all is stale too (a typo, or a renamed scenario).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +46,33 @@ class BaselineError(ValueError):
     """The baseline file is malformed."""
 
 
+Comparison = tuple[str, tuple[int, ...]]
+_OPERATORS: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+}
+_COMPARISON = re.compile(r"(<=|>=|==|!=|<|>)(\d+(?:\.\d+)*)")
+
+
+def parse_python(text: str) -> tuple[Comparison, ...]:
+    """Parse ``python>=3.12,<3.12.2``; raise ValueError if malformed."""
+    comparisons = []
+    for part in text.removeprefix("python").split(","):
+        match = _COMPARISON.fullmatch(part.strip())
+        if match is None:
+            raise ValueError(f"bad Python version condition {text!r}")
+        comparisons.append((match.group(1), tuple(int(n) for n in match.group(2).split("."))))
+    return tuple(comparisons)
+
+
+def _python_matches(comparisons: tuple[Comparison, ...], version: tuple[int, ...]) -> bool:
+    return all(_OPERATORS[op](version[: len(wanted)], wanted) for op, wanted in comparisons)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One line of a baseline."""
@@ -49,6 +82,12 @@ class Entry:
     #: Agents the entry applies to; empty = every agent.
     agents: tuple[str, ...] = ()
     line: int = 0
+    #: Python versions the entry applies to; empty = every version.
+    python: tuple[Comparison, ...] = ()
+
+    def applies(self, version: tuple[int, ...] | None = None) -> bool:
+        """Tell whether the entry is for this Python (the running one by default)."""
+        return _python_matches(self.python, version or tuple(sys.version_info[:3]))
 
     @property
     def is_rule(self) -> bool:
@@ -62,7 +101,7 @@ class Entry:
 
     def matches(self, agent: str, scenario_id: str, rule: str) -> bool:
         """Tell whether the entry covers this scenario for this agent."""
-        if self.agents and agent not in self.agents:
+        if (self.agents and agent not in self.agents) or not self.applies():
             return False
         if self.is_rule:
             return rule == self.pattern
@@ -71,7 +110,8 @@ class Entry:
 
     def __str__(self) -> str:
         agents = f" @{','.join(self.agents)}" if self.agents else ""
-        return f"{self.pattern}{agents}"
+        python = ",".join(f"{op}{'.'.join(map(str, v))}" for op, v in self.python)
+        return f"{self.pattern}{agents}{f' python{python}' if python else ''}"
 
 
 @dataclass(frozen=True)
@@ -98,15 +138,22 @@ class Baseline:
             pattern, _, rest = line.partition(" ")
             rest = rest.strip()
             agents: tuple[str, ...] = ()
-            if rest.startswith("@"):
-                names, _, rest = rest.partition(" ")
-                agents = tuple(name for name in names[1:].split(",") if name)
-                if not agents:
-                    raise BaselineError(f"{source}:{number}: '@' without agent names")
+            python: tuple[Comparison, ...] = ()
+            while rest.startswith(("@", "python")):
+                token, _, rest = rest.partition(" ")
                 rest = rest.strip()
+                if token.startswith("@"):
+                    agents = tuple(name for name in token[1:].split(",") if name)
+                    if not agents:
+                        raise BaselineError(f"{source}:{number}: '@' without agent names")
+                else:
+                    try:
+                        python = parse_python(token)
+                    except ValueError as exc:
+                        raise BaselineError(f"{source}:{number}: {exc}") from None
             if not rest:
                 raise BaselineError(f"{source}:{number}: {pattern}: a reason is required")
-            entries.append(Entry(pattern, rest, agents, number))
+            entries.append(Entry(pattern, rest, agents, number, python))
         return cls(tuple(entries), source)
 
     def entry_for(self, agent: str, scenario_id: str, rule: str) -> Entry | None:
@@ -127,6 +174,8 @@ class Baseline:
         """Messages for the entries that no longer match a failure."""
         messages = []
         for entry in self.entries:
+            if not entry.applies():
+                continue
             matched = [c for c in cases if entry.matches(c.agent, c.scenario_id, c.rule)]
             ran = [c for c in matched if c.verdict in (Verdict.PASS, Verdict.INFO)]
             failed = [c for c in matched if c.verdict is Verdict.FAIL]
@@ -137,9 +186,14 @@ class Baseline:
                 messages.append(
                     f"stale baseline entry {entry} ({where}): it now passes: {passing}{more}"
                 )
-            elif complete and not matched:
+            elif complete and not matched and self._for_run(entry, cases):
                 messages.append(f"stale baseline entry {entry} ({where}): it matches no case")
         return messages
+
+    @staticmethod
+    def _for_run(entry: Entry, cases: Sequence[CaseResult]) -> bool:
+        """The entry concerns an agent of this run."""
+        return not entry.agents or any(c.agent in entry.agents for c in cases)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_commands", "rules_command", "run_command"]
+__all__ = ["add_commands", "plugin_arguments", "rules_command", "run_command"]
 
 PLUGIN = "proxyharness.harness.pytest_plugin"
 
@@ -97,21 +97,27 @@ def rules_command(args: argparse.Namespace) -> int:
 # -- run ----------------------------------------------------------------------------------
 
 
-def _plugin_autoloaded() -> bool:
-    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        return False
-    return any(
-        ep.value.split(":")[0] == PLUGIN for ep in importlib.metadata.entry_points(group="pytest11")
-    )
+def plugin_arguments() -> list[str]:
+    """``["-p", PLUGIN]``, unless pytest loads the plugin by itself (entry point).
+
+    Naming it again would register it twice under two names, which pytest refuses.
+    """
+    autoload = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    entry_points = importlib.metadata.entry_points(group="pytest11")
+    if autoload and any(ep.value.split(":")[0] == PLUGIN for ep in entry_points):
+        return []
+    return ["-p", PLUGIN]
 
 
 def pytest_arguments(args: argparse.Namespace, report: Path, workdir: Path) -> list[str]:
     """The pytest command line for ``args`` (an empty ``workdir`` as the only path)."""
     ini = workdir / "pytest.ini"
     ini.write_text("[pytest]\n", encoding="utf-8")
-    arguments = ["-c", str(ini), "--rootdir", str(workdir), "-p", "no:cacheprovider", "-q"]
-    if not _plugin_autoloaded():
-        arguments += ["-p", PLUGIN]
+    # rootdir = where the command runs, so node IDs print as "proxyharness::AGENT::ID";
+    # the configuration file decides confcutdir, so no conftest.py of the project loads.
+    arguments = ["-c", str(ini), "--rootdir", os.getcwd(), "-q", "--assert=plain"]
+    arguments += ["-p", "no:cacheprovider", "-p", "no:asyncio"]
+    arguments += plugin_arguments()
     for agent in args.agent or ["reference"]:
         arguments += ["--proxyharness-agent", agent]
     arguments += ["--proxyharness-report", str(report), "--proxyharness-only"]

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..fixtures.proxy_base import FakeProxy
 from ..fixtures.records import ProxyRecord, WebSocketRecord
-from .agents import HOP_REFUSED, HOP_TLS
+from .agents import HOP_LOST, HOP_REFUSED, HOP_TLS
 from .staging import ClosedPort, Staged
 
 __all__ = ["AgentOutcome", "Observation", "observe", "resolve_kind"]
@@ -92,6 +92,9 @@ def resolve_kind(raw: str | None, outcome: AgentOutcome, staged: Staged) -> str 
     - :data:`HOP_REFUSED`: ``proxy-refused`` when the scenario has a closed proxy
       port (the only refusing port staged, the echo server always listens), else
       ``server-failed``.
+    - :data:`HOP_LOST`: ``proxy-answer`` when a proxy record shows a connection that
+      ended without a tunnel (the proxy closed during its handshake), else
+      ``server-failed``.
     - an unknown exception: ``unexpected <Type>``.
     """
     if outcome.hung:
@@ -103,6 +106,10 @@ def resolve_kind(raw: str | None, outcome: AgentOutcome, staged: Staged) -> str 
             if record.listener.startswith("https://") and record.proxy_tls is None:
                 return "proxy-tls"
         return "server-tls"
+    if raw == HOP_LOST:
+        if any(record.dialed is None for _, record in staged.proxy_records()):
+            return "proxy-answer"
+        return "server-failed"
     if raw == HOP_REFUSED:
         if any(isinstance(p, ClosedPort) for p in staged.proxies.values()):
             return "proxy-refused"

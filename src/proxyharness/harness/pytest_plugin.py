@@ -47,9 +47,9 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def catalog() -> list[Scenario]:
     """Every scenario of the catalog (``proxyharness.scenarios.all_scenarios``)."""
-    from .. import scenarios
+    from ..scenarios import all_scenarios
 
-    return list(scenarios.all_scenarios())  # type: ignore[attr-defined]
+    return list(all_scenarios())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -148,7 +148,7 @@ class _Session:
         if self.stale and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.report is not None:
-            write_index(self.report, list(self.agents), self.started, self.clock)
+            write_index(self.report, list(self.agents.values()), self.started, self.clock)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Print stale baseline entries."""
@@ -266,7 +266,10 @@ def pytest_collection_modifyitems(
         if items:
             config.hook.pytest_deselected(items=list(items))
         items.clear()
-    scenarios = catalog()
+    try:
+        scenarios = catalog()
+    except ValueError as exc:
+        raise pytest.UsageError(f"the scenario catalog is broken: {exc}") from None
     for agent in state.agents:
         collector = AgentCollector.from_parent(
             session, name=agent, nodeid=f"proxyharness::{agent}", agent=agent, scenarios=scenarios
@@ -287,8 +290,15 @@ def _write_case(report: Path, case: CaseResult) -> None:
     path = _case_path(report, case)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(case.to_dict(), indent=1, default=str), encoding="utf-8")
+    temporary.write_text(json.dumps(_jsonable(case), indent=1, default=str), encoding="utf-8")
     temporary.replace(path)
+
+
+def _jsonable(case: CaseResult) -> dict[str, Any]:
+    """``case.to_dict()`` without its deep copy (the case's values are JSON-able already)."""
+    data = {field.name: getattr(case, field.name) for field in dataclasses.fields(case)}
+    data["verdict"] = case.verdict.value
+    return data
 
 
 def read_report(report: Path) -> list[CaseResult]:
@@ -299,12 +309,13 @@ def read_report(report: Path) -> list[CaseResult]:
     ]
 
 
-def write_index(report: Path, agents: list[str], started: str, clock: float) -> RunResult:
+def write_index(report: Path, agents: list[Agent], started: str, clock: float) -> RunResult:
     """Assemble ``report/index.json`` from the case files; return the run."""
     from .runner import versions
 
     cases = read_report(report)
-    agent_order = {name: index for index, name in enumerate(agents)}
+    names = [agent.name for agent in agents]
+    agent_order = {name: index for index, name in enumerate(names)}
     try:
         scenario_order = {s.id: index for index, s in enumerate(catalog())}
     except Exception:  # pragma: no cover - the catalog failed to load during the run
@@ -316,16 +327,12 @@ def write_index(report: Path, agents: list[str], started: str, clock: float) -> 
             c.scenario_id,
         )
     )
-    try:
-        agent_objects = load_agents(agents)
-    except (UnknownAgent, TypeError):  # pragma: no cover - checked at configure
-        agent_objects = []
     run = RunResult(
-        agents=tuple(agents),
+        agents=tuple(names),
         cases=tuple(cases),
         started=started,
         duration=round(time.perf_counter() - clock, 3),
-        versions=versions(agent_objects),
+        versions=versions(agents),
     )
     (report / "index.json").write_text(
         json.dumps(run.to_dict(), indent=1, default=str), encoding="utf-8"

@@ -10,11 +10,17 @@ scenario and agent and returns a :class:`~proxyharness.harness.results.RunResult
   is cut off: its task is cancelled, and if the worker loop does not come back the
   loop is abandoned (its thread is a daemon) and a fresh one serves the next case.
   The case is FAIL with reason "agent hung"; the run never hangs.
-- Leaks (ERR-04), where cheap: sockets in ``/proc/self/fd`` opened during the call
-  and still open once the servers are quiet (after a garbage collection, a socket
-  the collector had to close counts too), asyncio tasks left pending on the worker
-  loop (then cancelled), threads left running, and server connections the client
-  left open. They are recorded in every case and gate only ERR-04 scenarios.
+- Leaks (ERR-04), where cheap: sockets on descriptors of ``/proc/self/fd`` that were
+  not open before the call and still are once the servers are quiet (after a garbage
+  collection; a socket the collector had to close counts too), asyncio tasks left
+  pending on the worker loop (then cancelled), threads left running, and server
+  connections the client left open. They are recorded in every case and gate only
+  ERR-04 scenarios.
+- Errors the worker loop's exception handler receives during the call (exceptions
+  in a client's callbacks, which asyncio would only log) and the warnings issued
+  while the case runs are kept in the case's observation (``loop_errors``,
+  ``warnings``); they do not gate, except as leaks (a ResourceWarning: something
+  left to the garbage collector, ERR-04) or as text showing a password (URL-05).
 - While the agent runs, log records of every thread but the fake servers' are kept
   and searched for passwords (URL-05) when the scenario has any.
 """
@@ -24,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import datetime
 import gc
 import logging
@@ -38,11 +45,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
+from ..scenarios import EXPLANATION_MENTIONS
 from ..scenarios.model import Scenario, Verdict
-from .agents import Agent, Call, NotSupported
+from .agents import Agent, Call, Explainer, NotSupported
 from .observe import AgentOutcome, observe, proxies_of
 from .results import CaseResult, RunResult
-from .staging import BIND_PORT, Staged, Stager, StagingError, Unavailable, runner_capabilities
+from .staging import (
+    BIND_PORT,
+    SETTLE_TIMEOUT,
+    Staged,
+    Stager,
+    StagingError,
+    Unavailable,
+    runner_capabilities,
+)
 from .verdicts import judge, redact, redact_value
 
 __all__ = ["HarnessError", "Runner", "run", "versions"]
@@ -70,6 +86,8 @@ class _Raw:
     hung: bool = False
     unsupported: str | None = None
     leaked_tasks: list[str] = field(default_factory=list)
+    #: Errors the loop's exception handler received during the call (client bugs in callbacks).
+    loop_errors: list[str] = field(default_factory=list)
     duration: float = 0.0
 
 
@@ -81,6 +99,8 @@ class _Worker:
         self.loop.set_default_executor(
             concurrent.futures.ThreadPoolExecutor(thread_name_prefix="proxyharness-worker-pool")
         )
+        self.errors: list[str] = []
+        self.loop.set_exception_handler(self._record_error)
         ready = threading.Event()
 
         def serve() -> None:
@@ -96,11 +116,22 @@ class _Worker:
         self.thread.start()
         ready.wait(10)
 
-    def call(self, agent: Agent, call: Call, timeout: float) -> _Raw:
-        """Run ``agent.exchange(call)`` here; give up ``CANCEL_GRACE`` after ``timeout``."""
+    def _record_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """Keep what would be logged as "Exception in callback..." for the case's record."""
+        text = str(context.get("message", "unhandled error"))
+        exception = context.get("exception")
+        if exception is not None:
+            text += f": {type(exception).__name__}: {exception}"
+        self.errors.append(text[:300])
+
+    def call(self, agent: Agent, call: Call, timeout: float, grace: float) -> _Raw:
+        """Run ``agent.exchange(call)`` here; give up ``grace`` seconds after ``timeout``."""
+        self.errors = []
         future = asyncio.run_coroutine_threadsafe(_bounded(agent, call, timeout), self.loop)
         try:
-            return future.result(timeout + CANCEL_GRACE)
+            raw = future.result(timeout + grace)
+            raw.loop_errors, self.errors = self.errors, []
+            return raw
         except concurrent.futures.TimeoutError:
             future.cancel()
             self.close(wait=False)
@@ -150,19 +181,22 @@ async def _leftover_tasks() -> list[str]:
 # -- leak checks --------------------------------------------------------------------------
 
 
-def _sockets() -> frozenset[str]:
-    """Open socket inodes of this process (empty where /proc does not exist)."""
-    found: set[str] = set()
+def _fds() -> frozenset[str]:
+    """This process's open file descriptors (empty where /proc does not exist)."""
     try:
-        fds = os.listdir("/proc/self/fd")
+        return frozenset(os.listdir("/proc/self/fd"))
     except OSError:
         return frozenset()
-    for fd in fds:
+
+
+def _new_sockets(before: frozenset[str]) -> list[str]:
+    """Sockets open now on descriptors that were not open ``before``."""
+    found = []
+    for fd in _fds() - before:
         with contextlib.suppress(OSError):
-            target = os.readlink(f"/proc/self/fd/{fd}")
-            if target.startswith("socket:"):
-                found.add(target)
-    return frozenset(found)
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                found.append(fd)
+    return found
 
 
 def _foreign_threads() -> dict[int, threading.Thread]:
@@ -175,18 +209,24 @@ def _foreign_threads() -> dict[int, threading.Thread]:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    sockets: frozenset[str]
+    fds: frozenset[str]
     threads: frozenset[int]
+    all_threads: frozenset[int]
 
     @classmethod
     def take(cls) -> _Snapshot:
-        return cls(_sockets(), frozenset(_foreign_threads()))
+        every = frozenset(t.ident for t in threading.enumerate() if t.ident is not None)
+        return cls(_fds(), frozenset(_foreign_threads()), every)
 
     def leaks(self, raw: _Raw, staged: Staged) -> list[str]:
         """What the call left behind, in words."""
         found = list(raw.leaked_tasks)
         for thread in threading.enumerate():
-            if thread.name.startswith("proxyharness-agent"):
+            # The thread a blocking client ran in ends right after handing its result.
+            if (
+                thread.name.startswith("proxyharness-agent")
+                and thread.ident not in self.all_threads
+            ):
                 thread.join(1.0)
         for ident, thread in _foreign_threads().items():
             if ident not in self.threads and thread.is_alive():
@@ -194,19 +234,18 @@ class _Snapshot:
                 if thread.is_alive():
                     found.append(f"thread left running: {thread.name}")
         found.extend(f"connection to {url} left open" for url in staged.lingering)
-        opened = _sockets() - self.sockets
-        if opened:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ResourceWarning)
-                gc.collect()
-            still = _sockets() - self.sockets
+        if _new_sockets(self.fds):
+            gc.collect()  # a socket only garbage keeps open: its ResourceWarning tells
+            still = _new_sockets(self.fds)
             if still:
                 found.append(f"{len(still)} socket(s) left open")
-            if len(opened) > len(still) and any(
-                issubclass(w.category, ResourceWarning) for w in caught
-            ):
-                found.append(f"{len(opened) - len(still)} socket(s) left to the garbage collector")
         return found
+
+
+def _unclosed(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Resources the client left to the garbage collector (their ResourceWarnings)."""
+    count = sum(1 for w in caught if issubclass(w.category, ResourceWarning))
+    return [f"{count} resource(s) left to the garbage collector, unclosed"] if count else []
 
 
 # -- logs ---------------------------------------------------------------------------------
@@ -291,10 +330,14 @@ class Runner:
         *,
         stager: Stager | None = None,
         hang_margin: float = HANG_MARGIN,
+        cancel_grace: float = CANCEL_GRACE,
+        settle_timeout: float = SETTLE_TIMEOUT,
         message: str = "hello proxyharness",
     ) -> None:
         self.stager = stager or Stager()
         self.hang_margin = hang_margin
+        self.cancel_grace = cancel_grace
+        self.settle_timeout = settle_timeout
         self.message = message
         self._worker: _Worker | None = None
 
@@ -347,13 +390,22 @@ class Runner:
         if self._worker is None:
             self._worker = _Worker()
         before = _Snapshot.take()
-        with _maybe_capture(bool(staged.passwords)) as logs:
-            raw = self._call(agent, call)
-        if raw.unsupported is not None:
-            return result(Verdict.NA, reason=f"{agent.name}: {raw.unsupported}")
-        staged.settle()
-        outcome = self._outcome(agent, raw, tuple(logs))
-        leaks = [] if raw.hung else before.leaks(raw, staged)
+        # Every warning of the case (any thread) is kept as an observation; unclosed
+        # resources show up as ResourceWarnings, when the call's frames are dropped.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with _maybe_capture(bool(staged.passwords)) as logs:
+                raw = self._call(agent, call)
+            if raw.unsupported is not None:
+                return result(Verdict.NA, reason=f"{agent.name}: {raw.unsupported}")
+            staged.settle(self.settle_timeout)
+            explanation = _explanation(agent, staged)
+            outcome = self._outcome(agent, raw, ())
+            leaks = [] if raw.hung else before.leaks(raw, staged)
+        leaks += _unclosed(caught)
+        client_warnings = [f"{w.category.__name__}: {w.message}"[:300] for w in caught]
+        # What asyncio or the warnings module would have printed counts as a log (URL-05).
+        outcome = dataclasses.replace(outcome, logs=(*logs, *raw.loop_errors, *client_warnings))
         try:
             staged.check_servers()
         except Exception as exc:
@@ -366,10 +418,14 @@ class Runner:
             outcome,
             passwords=staged.passwords,
             leaks=tuple(leaks),
+            explanation=explanation,
+            mentions=EXPLANATION_MENTIONS.get(staged.scenario.id, ()),
         )
         wire = [{"source": f"proxy {name}", **r.to_dict()} for name, r in staged.proxy_records()]
         wire += [{"source": "server", **r.to_dict()} for r in staged.server_records()]
         observed = dict(judgement.observed)
+        observed["loop_errors"] = [redact(e, staged.passwords) for e in raw.loop_errors]
+        observed["warnings"] = [redact(w, staged.passwords) for w in dict.fromkeys(client_warnings)]
         observed["listeners"] = redact_value(dict(proxies_of(staged)), staged.passwords)
         client_error = None
         if outcome.error_type is not None:
@@ -389,7 +445,7 @@ class Runner:
         if self._worker is None:
             self._worker = _Worker()
         try:
-            return self._worker.call(agent, call, timeout)
+            return self._worker.call(agent, call, timeout, self.cancel_grace)
         except concurrent.futures.TimeoutError:
             self._worker = None  # blocked: abandoned, a fresh one serves the next case
             return _Raw(hung=True, duration=timeout)
@@ -435,6 +491,16 @@ class Runner:
                 verdict=Verdict.FAIL,
                 reason=f"harness error: {exc}",
             )
+
+
+def _explanation(agent: Agent, staged: Staged) -> str | None:
+    """The agent's account of the route (DIAG-01), asked while the scenario is staged."""
+    if "explain" not in staged.scenario.requires or not isinstance(agent, Explainer):
+        return None
+    try:
+        return agent.explain(staged.call)
+    except Exception as exc:
+        return f"(explain raised {_error_text(exc)})"
 
 
 def _missing_reason(agent: Agent, missing: list[str]) -> str:

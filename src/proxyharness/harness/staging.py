@@ -275,11 +275,6 @@ def parse_fault(text: str) -> Fault:
 _ServerKey = tuple[Any, ...]
 
 
-def _open_connections(server: FakeServer[Any]) -> int:
-    """Connections the server is still serving (each writes its record when it ends)."""
-    return len(getattr(server, "_tasks", ()))
-
-
 class ServerPool:
     """Running servers, reused across scenarios; one list per kind of server."""
 
@@ -386,7 +381,7 @@ class Staged:
         deadline = time.monotonic() + timeout
         pause = 0.0005
         while True:
-            busy = [s for s in self.servers if _open_connections(s)]
+            busy = [s for s in self.servers if s.open_connections]
             if not busy:
                 return
             if time.monotonic() >= deadline:
@@ -462,7 +457,10 @@ class Stager:
                 with contextlib.suppress(Exception):
                     server.stop(timeout=2.0)
             for server in staged.servers:
-                if server not in staged.owned and _open_connections(server):
+                # A connection still open could end, and write its record, during the
+                # next scenario: such a server is replaced.
+                busy = server.open_connections or server.url in staged.lingering
+                if server not in staged.owned and busy:
                     self.pool.discard(server)
 
     def _build(self, scenario: Scenario, message: str) -> Staged:

@@ -9,6 +9,8 @@ scenario's own fields, every case is checked for:
 - URL-05: neither the client's error nor its log lines show a password the scenario
   used (passwords shorter than :data:`MIN_SECRET` characters are not searched for:
   they would match ordinary words);
+- DIAG-01: an explanation the agent gave mentions every word asked for (the
+  scenario's ``EXPLANATION_MENTIONS``), case-insensitively;
 - ERR-04 (only in scenarios of rule ERR-04): nothing leaked — sockets, tasks,
   threads, connections left open.
 
@@ -156,6 +158,8 @@ def judge(
     *,
     passwords: frozenset[str] = frozenset(),
     leaks: tuple[str, ...] = (),
+    explanation: str | None = None,
+    mentions: tuple[str, ...] = (),
 ) -> Judgement:
     """Compare ``observation`` with ``expect`` (already expanded); return the verdict."""
     expected: dict[str, Any] = {}
@@ -199,6 +203,14 @@ def judge(
         expected["echo"] = True
         if not observation.echo and observation.error is None:
             diff.append("echo: expected the message back, observed none")
+    if explanation is not None:
+        observed["explanation"] = explanation
+        if mentions:
+            expected["explanation_mentions"] = list(mentions)
+        missing = [word for word in mentions if word.lower() not in explanation.lower()]
+        diff.extend(f"explanation: does not mention {word!r}" for word in missing)
+        if any(p in explanation for p in passwords if len(p) >= MIN_SECRET):
+            diff.append("URL-05: the client's explanation shows a proxy password")
     diff.extend(_always_checks(observation, outcome, passwords))
     observed["leaks"] = list(leaks)
     if leaks and scenario.rule == "ERR-04":

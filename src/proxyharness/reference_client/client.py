@@ -158,9 +158,15 @@ async def _handshake(
     ws = WSConnection(ConnectionType.CLIENT)
     default_port = 443 if uri.secure else 80
     host = uri.address if uri.port != default_port else uri.address.rsplit(":", 1)[0]
-    headers = [(b"User-Agent", USER_AGENT.encode("ascii")), *additional_headers]
+    headers = list(additional_headers)
+    if not any(name.lower() == b"user-agent" for name, _ in headers):
+        headers.insert(0, (b"User-Agent", USER_AGENT.encode("ascii")))
     request = Request(host=host, target=uri.resource_name, extra_headers=headers)
-    stream.write(ws.send(request))
+    try:
+        stream.write(ws.send(request))
+    except OSError as exc:
+        reason = f"connection lost before the WebSocket handshake: {exc}"
+        raise ServerConnectionFailed(uri.address, reason) from exc
     while True:
         try:
             data = await stream.read(READ_SIZE)

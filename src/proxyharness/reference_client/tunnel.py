@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import ipaddress
+import os
 import socket
 import ssl as ssl_module
 import sys
@@ -63,15 +64,19 @@ _SOCKS_REFUSALS = (
     "username and password authentication failure",
 )
 
-_default_context: ssl_module.SSLContext | None = None
+_default_contexts: dict[tuple[str | None, str | None], ssl_module.SSLContext] = {}
 
 
 def default_ssl_context() -> ssl_module.SSLContext:
-    """The system-trust client context, created once."""
-    global _default_context
-    if _default_context is None:
-        _default_context = ssl_module.create_default_context()
-    return _default_context
+    """The system-trust client context, created once per ``SSL_CERT_FILE``/``SSL_CERT_DIR``.
+
+    Keyed on those variables because they decide what "the system trust" is.
+    """
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    context = _default_contexts.get(key)
+    if context is None:
+        context = _default_contexts[key] = ssl_module.create_default_context()
+    return context
 
 
 @dataclass
@@ -147,7 +152,10 @@ async def _http_tunnel(
             progress.layers.append(f"tls:proxy sni={name}")
         progress.stage = "CONNECT handshake with the proxy"
         conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_ANSWER_HEAD)
-        stream.write(connect_request(conn, proxy, uri))
+        try:
+            stream.write(connect_request(conn, proxy, uri))
+        except OSError as exc:
+            raise InvalidProxyAnswer(proxy, f"connection lost: {_os_reason(exc)}") from exc
         await _read_connect_answer(conn, proxy, stream)
     except BaseException:
         stream.abort()

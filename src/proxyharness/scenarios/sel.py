@@ -19,7 +19,7 @@ from ._build import (
     windows,
 )
 from .matrix import expand, no_proxy_forms, os_profiles, own_os, schemes, spellings
-from .model import Expect, OsProfile, ProxySpec, Scenario
+from .model import Expect, OsProfile, ProxySpec, Scenario, Scheme
 
 __all__ = ["scenarios"]
 
@@ -215,7 +215,7 @@ def _sel04() -> list[Scenario]:
     ]
 
 
-def _socks_before_https(rule: str, scheme: str) -> list[Scenario]:
+def _socks_before_https(rule: str, scheme: Scheme) -> list[Scenario]:
     """The OS SOCKS proxy comes before https_proxy (and http_proxy), in each OS's shape."""
     socks_wins = via("SOCKS", **socks_fields("socks5h"))
     cases: list[tuple[OsProfile, dict[str, str], Expect]] = [
@@ -251,9 +251,8 @@ def _socks_before_https(rule: str, scheme: str) -> list[Scenario]:
             proxies={"SOCKS": SOCKS5H, "HTTPS": HTTP, "HTTP": HTTP},
             env=env,
             os=profile,
-            scheme="wss" if scheme == "wss" else "ws",
         )
-        result += expand(base, schemes(base.target.scheme), own_os(base.given.os))
+        result += expand(base, schemes(scheme), own_os(profile))
     return result
 
 
@@ -359,7 +358,8 @@ def _sel07() -> list[Scenario]:
         env={"https_proxy": "{P.url}", "HTTPS_PROXY": ""},
     )
     return [
-        *expand(any_spelling, schemes(), spellings()),
+        # Windows upper-cases every name, so each single spelling works there too.
+        *expand(any_spelling, schemes(), spellings(), os_profiles("linux", "windows")),
         *expand(no_proxy, schemes(), spellings()),
         # Two spellings of one name: the Windows profile is skipped by os_profiles().
         *expand(removes, schemes(), os_profiles("linux", "windows")),
@@ -446,7 +446,6 @@ def _sel09() -> list[Scenario]:
 
 def _sel10() -> list[Scenario]:
     """CGI: urllib drops HTTP_PROXY (Windows: every http proxy) under REQUEST_METHOD."""
-    proxies = {"HTTP": HTTP, "HTTPS": HTTP}
     cases: list[tuple[str, str, dict[str, str], OsProfile, Expect]] = [
         (
             "upper-case-dropped",
@@ -493,10 +492,9 @@ def _sel10() -> list[Scenario]:
     ]
     result = []
     for slug, description, env, profile, expect in cases:
-        extra = {} if profile.os == "linux" else {"OS": HTTP}
-        base = make(
-            "SEL-10", slug, description, expect, proxies={**proxies, **extra}, env=env, os=profile
-        )
+        used = [name for name in ("HTTP", "HTTPS") if any(name + "." in v for v in env.values())]
+        proxies = dict.fromkeys(used, HTTP) | ({} if profile.os == "linux" else {"OS": HTTP})
+        base = make("SEL-10", slug, description, expect, proxies=proxies, env=env, os=profile)
         result += expand(base, schemes("ws"), own_os(base.given.os))
     return result
 

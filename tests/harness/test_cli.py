@@ -1,0 +1,126 @@
+"""Tests for proxyharness.harness.cli (the commands run in a subprocess)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from proxyharness.harness import cli
+from proxyharness.scenarios import all_scenarios
+
+HERE = Path(__file__).parent
+TIMEOUT = 180
+
+
+def proxyharness(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the ``proxyharness`` command; the broken agents are importable."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "proxyharness", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def count(rule: str) -> int:
+    return sum(1 for s in all_scenarios() if s.rule == rule)
+
+
+def test_run_writes_the_report(tmp_path: Path) -> None:
+    """run -k: pytest's output, the table, the gate; index.json, cases, junit.xml."""
+    report = tmp_path / "report"
+    result = proxyharness(
+        "run", "--agent", "reference", "--agent", "websockets-asyncio", "-k", "SEL-06",
+        "--report", str(report), "-n", "2", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(
+        rf"^SEL-06 +{count('SEL-06')} PASS +{count('SEL-06')} PASS$", result.stdout, re.M
+    )
+    assert "gate: passed" in result.stdout
+    index = json.loads((report / "index.json").read_text("utf-8"))
+    assert index["agents"] == ["reference", "websockets-asyncio"]
+    assert len(index["cases"]) == 2 * count("SEL-06")
+    assert len(list((report / "cases").glob("*/*.json"))) == 2 * count("SEL-06")
+    assert 'classname="proxyharness.websockets-asyncio"' in (report / "junit.xml").read_text(
+        "utf-8"
+    )
+
+
+def test_run_json_and_baseline(tmp_path: Path) -> None:
+    """--format json prints the run alone on stdout; unknown FAILs fail the gate."""
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text("SEL-04.http-proxy*  @ignores-proxy  connects directly\n", "utf-8")
+    result = proxyharness(
+        "run", "--agent", "broken_agents:IgnoresProxy", "--baseline", str(baseline),
+        "--format", "json", "-k", "SEL-04.http-proxy or (https-before-http and lower)",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    run = json.loads(result.stdout)
+    verdicts = {c["scenario_id"]: (c["verdict"], c["baseline_reason"]) for c in run["cases"]}
+    assert verdicts["SEL-04.http-proxy[ws,lower]"] == ("FAIL", "connects directly")
+    assert verdicts["SEL-04.https-before-http[ws,lower]"] == ("FAIL", None)
+    assert (
+        "FAIL SEL-04.https-before-http[ws,lower] (ignores-proxy): not in the baseline"
+        in result.stderr
+    )
+
+
+def test_run_usage_errors(tmp_path: Path) -> None:
+    """A bad baseline or an unknown agent stops before running anything."""
+    bad = tmp_path / "bad.txt"
+    bad.write_text("SEL-04\n", "utf-8")
+    result = proxyharness("run", "--baseline", str(bad), cwd=tmp_path)
+    assert result.returncode == 4
+    assert "SEL-04: a reason is required" in result.stderr
+    result = proxyharness("run", "--agent", "nope", "-k", "SEL-06", cwd=tmp_path)
+    assert result.returncode == 4
+
+
+def test_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    """rules lists every rule with its scenario count."""
+    assert cli.rules_command(argparse.Namespace(format="terminal")) == 0
+    out = capsys.readouterr().out
+    assert re.search(rf"^SEL-06 +{count('SEL-06')}  no proxy found means a direct", out, re.M)
+    assert out.rstrip().endswith(f"{len(all_scenarios())} scenarios")
+
+
+def test_rules_without_scenarios(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rule without a scenario makes rules exit 1."""
+    kept = [s for s in all_scenarios() if s.rule != "SEL-13"]
+    monkeypatch.setattr("proxyharness.harness.pytest_plugin.catalog", lambda: kept)
+    assert cli.rules_command(argparse.Namespace(format="json")) == 1
+    captured = capsys.readouterr()
+    rows = {row["id"]: row["scenarios"] for row in json.loads(captured.out)}
+    assert rows["SEL-13"] == 0
+    assert "rule SEL-13 has no scenario" in captured.err
+
+
+def test_registered_on_the_top_level_command() -> None:
+    """The lead's CLI picks up run and rules."""
+    from proxyharness.cli import build_parser
+
+    args = build_parser().parse_args(["run", "--agent", "x", "-k", "SEL", "--", "-x"])
+    assert (args.handler, args.agent, args.keyword, args.pytest_args) == (
+        cli.run_command,
+        ["x"],
+        "SEL",
+        ["--", "-x"],
+    )

@@ -1,0 +1,53 @@
+"""Tests for proxyharness.harness.report_terminal."""
+
+from __future__ import annotations
+
+from proxyharness.harness.report_terminal import format_failures, format_run, format_table
+from proxyharness.harness.results import CaseResult, RunResult
+from proxyharness.scenarios.model import Verdict
+
+RUN = RunResult(
+    agents=("reference", "websockets-asyncio"),
+    cases=(
+        CaseResult("SEL-06.a", "SEL-06", "direct", "reference", Verdict.PASS),
+        CaseResult("HTTP-08.b", "HTTP-08", "ua", "reference", Verdict.INFO),
+        CaseResult("SEL-06.a", "SEL-06", "direct", "websockets-asyncio", Verdict.PASS),
+        CaseResult(
+            "HTTP-08.b", "HTTP-08", "ua", "websockets-asyncio", Verdict.FAIL, diff=("route: x",)
+        ),
+        CaseResult(
+            "URL-05.c", "URL-05", "pw", "websockets-asyncio", Verdict.FAIL, baseline_reason="known"
+        ),
+        CaseResult("SEL-13.d", "SEL-13", "sock", "websockets-asyncio", Verdict.NA, reason="no"),
+    ),
+    duration=1.25,
+    versions={"python": "3.11.7"},
+)
+
+
+def test_table() -> None:
+    """Rules in RULES.md's order, one column per agent, a total row."""
+    assert format_table(RUN).splitlines() == [
+        "rule      reference        websockets-asyncio",
+        "-------   --------------   ------------------------------",
+        "SEL-06    1 PASS           1 PASS",
+        "SEL-13    -                1 N/A",
+        "URL-05    -                1 FAIL(1 known)",
+        "HTTP-08   1 INFO           1 FAIL",
+        "-------   --------------   ------------------------------",
+        "total     1 PASS  1 INFO   1 PASS  2 FAIL(1 known)  1 N/A",
+    ]
+
+
+def test_failures() -> None:
+    """Unknown failures with their diff; known ones on one line."""
+    assert format_failures(RUN).splitlines() == [
+        "FAIL   websockets-asyncio  HTTP-08.b  (ua)",
+        "         route: x",
+        "known  websockets-asyncio  URL-05.c: known",
+    ]
+
+
+def test_run_header() -> None:
+    """The whole report starts with counts, duration and versions."""
+    assert format_run(RUN).startswith("proxyharness run: 6 cases in 1.2 s (python 3.11.7)")

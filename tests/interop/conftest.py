@@ -1,0 +1,76 @@
+"""Interop fixtures: programs we did not write, skipped when missing unless CI requires them.
+
+With ``PROXYHARNESS_REQUIRE_INTEROP=1`` (CI sets it) a missing program fails the test
+instead of skipping it, so a broken CI image cannot pass by skipping everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from typing import NoReturn, TypeVar
+
+import pytest
+
+from proxyharness.fixtures.certs import CertificateAuthority
+from proxyharness.fixtures.external import ProgramMissing
+from proxyharness.fixtures.websocket import WsServer
+
+T = TypeVar("T", bound=contextlib.AbstractContextManager[object])
+REQUIRE_VARIABLE = "PROXYHARNESS_REQUIRE_INTEROP"
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip the test, or fail it when ``PROXYHARNESS_REQUIRE_INTEROP=1``."""
+    if os.environ.get(REQUIRE_VARIABLE) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_VARIABLE}=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _enter(stack: contextlib.ExitStack, proxy: T) -> T:
+    try:
+        stack.enter_context(proxy)
+    except ProgramMissing as exc:
+        missing(str(exc))
+    return proxy
+
+
+@pytest.fixture
+def launch() -> Iterator[Callable[[T], T]]:
+    """``launch(Squid(...))``: start a proxy for this test; skip if its program is missing."""
+    with contextlib.ExitStack() as stack:
+        yield lambda proxy: _enter(stack, proxy)
+
+
+@pytest.fixture(scope="module")
+def launch_shared() -> Iterator[Callable[[T], T]]:
+    """Like ``launch``, for a proxy shared by the module's tests (squid stops slowly)."""
+    with contextlib.ExitStack() as stack:
+        yield lambda proxy: _enter(stack, proxy)
+
+
+@pytest.fixture(scope="session")
+def server_ca() -> CertificateAuthority:
+    """The CA of the wss servers."""
+    return CertificateAuthority("interop tests: server CA")
+
+
+@pytest.fixture(scope="session")
+def proxy_ca() -> CertificateAuthority:
+    """The CA mitmproxy issues its https:// listener's certificates from."""
+    return CertificateAuthority("interop tests: proxy CA")
+
+
+@pytest.fixture
+def ws_server() -> Iterator[WsServer]:
+    """A ws:// echo server on 127.0.0.1."""
+    with WsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def wss_server(server_ca: CertificateAuthority) -> Iterator[WsServer]:
+    """A wss:// echo server on 127.0.0.1, certificates from the server CA."""
+    with WsServer(ca=server_ca) as server:
+        yield server

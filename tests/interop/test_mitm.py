@@ -1,0 +1,172 @@
+"""Tests for proxyharness.fixtures.mitm: mitmproxy embedded, its listeners and its records."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from cryptography import x509
+
+from proxyharness.fixtures import mitm
+from proxyharness.fixtures.certs import CertificateAuthority
+from proxyharness.fixtures.external import ProgramMissing
+from proxyharness.fixtures.mitm import Mitmproxy
+from proxyharness.fixtures.records import Outcome
+from proxyharness.fixtures.websocket import WsServer
+
+pytestmark = pytest.mark.interop
+
+Launch = Callable[[Any], Any]
+
+
+def names_in(der: bytes) -> list[str]:
+    """The DNS names and IP addresses a certificate is issued for."""
+    san = x509.load_der_x509_certificate(der).extensions.get_extension_for_class(
+        x509.SubjectAlternativeName
+    )
+    return [str(name.value) for name in san.value]
+
+
+def tls_to_proxy(proxy: Mitmproxy, context: ssl.SSLContext, name: str | None) -> list[str]:
+    """Open TLS to the regular listener with SNI ``name``; return the certificate's names."""
+    with (
+        socket.create_connection(proxy.listener("regular"), timeout=5) as sock,
+        context.wrap_socket(sock, server_hostname=name) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+        assert der is not None
+        return names_in(der)
+
+
+def open_tunnel(proxy: Mitmproxy, port: int) -> socket.socket:
+    """A CONNECT tunnel to 127.0.0.1:``port`` through the http listener, left open."""
+    sock = socket.create_connection(proxy.listener("regular"), timeout=5)
+    sock.sendall(f"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    assert sock.recv(4096).startswith(b"HTTP/1.1 200 ")
+    return sock
+
+
+@pytest.fixture
+def no_mitmproxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make ``import mitmproxy`` fail for the duration of the test."""
+    monkeypatch.setitem(sys.modules, "mitmproxy", None)
+    mitm._mitmproxy.cache_clear()
+    yield
+    mitm._mitmproxy.cache_clear()
+
+
+def test_listeners(launch: Launch, proxy_ca: CertificateAuthority) -> None:
+    """Both listeners bind loopback; URLs name them; start is fast."""
+    proxy = launch(Mitmproxy(proxy_ca, auth=("alice", "p@ss/w%rd")))
+    _, http_port = proxy.listener("regular")
+    _, socks_port = proxy.listener("socks5")
+    assert proxy.http_url == f"http://127.0.0.1:{http_port}"
+    assert proxy.https_url == f"https://127.0.0.1:{http_port}"
+    assert proxy.socks5_url == f"socks5://127.0.0.1:{socks_port}"
+    assert proxy.proxy_url("socks5h", host="localhost") == (
+        f"socks5h://alice:p%40ss%2Fw%25rd@localhost:{socks_port}"
+    )
+    assert proxy.start_seconds is not None
+    assert proxy.start_seconds < 2.0
+
+
+def test_only_the_modes_asked(launch: Launch, proxy_ca: CertificateAuthority) -> None:
+    """``modes`` picks the listeners."""
+    proxy = launch(Mitmproxy(proxy_ca, modes=("socks5@0",)))
+    assert proxy.socks5_url.startswith("socks5://127.0.0.1:")
+    with pytest.raises(RuntimeError, match="no running regular listener"):
+        proxy.listener("regular")
+
+
+def test_https_listener_certificate(launch: Launch, proxy_ca: CertificateAuthority) -> None:
+    """The https listener's certificate comes from our CA: for the SNI, else 127.0.0.1."""
+    proxy = launch(Mitmproxy(proxy_ca))
+    context = proxy_ca.client_context()
+    assert tls_to_proxy(proxy, context, "proxy.example") == ["proxy.example"]
+    context.check_hostname = False
+    assert tls_to_proxy(proxy, context, None) == ["127.0.0.1"]
+
+
+def test_stop_is_clean(launch: Launch, proxy_ca: CertificateAuthority, ws_server: WsServer) -> None:
+    """Stop ends open tunnels, joins the thread, removes the confdir; start again works."""
+    proxy = launch(Mitmproxy(proxy_ca))
+    confdir, thread = proxy._dir, proxy._thread
+    assert confdir is not None
+    assert (confdir / "mitmproxy-ca.pem").exists()
+    with open_tunnel(proxy, ws_server.port) as tunnel:
+        proxy.stop()
+        assert tunnel.recv(1) == b""
+    (record,) = proxy.records
+    assert (record.outcome, record.target_port) == (Outcome.SERVER_STOPPED, ws_server.port)
+    assert thread is not None
+    assert not thread.is_alive()
+    assert not confdir.exists()
+    assert not any(t.name == "proxyharness-mitmproxy" for t in threading.enumerate())
+    proxy.stop()  # idempotent
+    with Mitmproxy(proxy_ca) as again:
+        assert again.records == ()
+
+
+def test_one_at_a_time(launch: Launch, proxy_ca: CertificateAuthority) -> None:
+    """A second Mitmproxy in the same process is refused (mitmproxy.ctx is global)."""
+    launch(Mitmproxy(proxy_ca))
+    with pytest.raises(RuntimeError, match="another Mitmproxy"):
+        Mitmproxy(proxy_ca).start()
+
+
+def test_records_of_a_raw_tunnel(
+    launch: Launch, proxy_ca: CertificateAuthority, ws_server: WsServer
+) -> None:
+    """A CONNECT is recorded once the connection ends, with its line and headers."""
+    proxy = launch(Mitmproxy(proxy_ca))
+    open_tunnel(proxy, ws_server.port).close()
+    (record,) = proxy.wait_for_records(1)
+    assert record.listener == proxy.http_url
+    assert record.request_line == f"CONNECT 127.0.0.1:{ws_server.port} HTTP/1.1"
+    assert record.headers == (("Host", f"127.0.0.1:{ws_server.port}"),)
+    assert (record.target_host, record.target_port, record.address_type) == (
+        "127.0.0.1",
+        ws_server.port,
+        "ipv4",
+    )
+    assert (record.auth_method, record.reply) == ("none", "HTTP/1.1 200 Connection established")
+    assert record.outcome == Outcome.TUNNELED
+    proxy.reset()
+    assert proxy.records == ()
+
+
+def test_refused_socks5_credentials_recorded(
+    launch: Launch, proxy_ca: CertificateAuthority
+) -> None:
+    """Wrong SOCKS5 credentials get 01 01 and a REJECTED record naming the user."""
+    proxy = launch(Mitmproxy(proxy_ca, auth=("alice", "secret")))
+    with socket.create_connection(proxy.listener("socks5"), timeout=5) as sock:
+        sock.sendall(b"\x05\x01\x02")
+        assert sock.recv(2) == b"\x05\x02"
+        sock.sendall(b"\x01\x05alice\x05wrong")
+        assert sock.recv(2) == b"\x01\x01"
+    (record,) = proxy.wait_for_records(1)
+    assert (record.protocol, record.username, record.password) == ("socks5", "alice", "wrong")
+    assert (record.outcome, record.reply) == (Outcome.REJECTED, "authentication failed")
+
+
+def test_colon_in_credentials_refused(proxy_ca: CertificateAuthority) -> None:
+    """mitmproxy cannot check a password holding ':' (it splits on every colon)."""
+    with pytest.raises(ValueError, match="without ':'"):
+        Mitmproxy(proxy_ca, auth=("alice", "p:q"))
+
+
+@pytest.mark.usefixtures("no_mitmproxy")
+def test_mitmproxy_missing(proxy_ca: CertificateAuthority) -> None:
+    """Without mitmproxy, start raises ProgramMissing and leaves nothing behind."""
+    proxy = Mitmproxy(proxy_ca)
+    with pytest.raises(ProgramMissing, match=r"proxyharness\[mitmproxy\]"):
+        proxy.start()
+    assert proxy._dir is None
+    assert mitm._running.acquire(blocking=False)
+    mitm._running.release()
