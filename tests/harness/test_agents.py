@@ -13,7 +13,6 @@ from websockets.datastructures import Headers
 from websockets.http11 import Response
 
 from proxyharness.fixtures.websocket import WsServer
-from proxyharness.harness import agents
 from proxyharness.harness.agents import (
     HOP_LOST,
     HOP_REFUSED,
@@ -28,6 +27,7 @@ from proxyharness.harness.agents import (
     get_agent,
     load_agents,
     run_in_thread,
+    websockets_agents,
     websockets_error_kind,
 )
 from proxyharness.harness.staging import _hidden_modules
@@ -144,7 +144,7 @@ def test_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_too_old(monkeypatch: pytest.MonkeyPatch) -> None:
     """available() refuses websockets without proxy support."""
-    monkeypatch.setattr(agents, "_version", lambda _: "14.2")  # read on the first call
+    monkeypatch.setattr(websockets_agents, "_version", lambda _: "14.2")  # read on the first call
     assert "too old" in (WebsocketsSyncAgent().available() or "")
 
 

@@ -63,15 +63,15 @@ def test_verdicts_report_and_xdist(run: object, pytester: pytest.Pytester) -> No
     report = pytester.path / "report"
     junit = pytester.path / "junit.xml"
     result = run(  # type: ignore[operator]
-        "--proxyharness-agent", "reference", "-k", "SEL-06 or SEL-13 or HTTP-08",
+        "--proxyharness-agent", "websockets-asyncio", "-k", "SEL-06 or DIAG-01 or HTTP-08",
         "--proxyharness-report", str(report), "--junitxml", str(junit), "-n", "2", "-rs",
     )  # fmt: skip
     counted = len(ids("SEL-06")) + len(ids("HTTP-08"))
-    result.assert_outcomes(passed=counted, skipped=len(ids("SEL-13")))
-    result.stdout.fnmatch_lines(["*N/A: reference cannot express: sock-arg*"])
+    result.assert_outcomes(passed=counted, skipped=len(ids("DIAG-01")))
+    result.stdout.fnmatch_lines(["*N/A: websockets-asyncio cannot express: explain*"])
     index = json.loads((report / "index.json").read_text("utf-8"))
-    assert index["agents"] == ["reference"]
-    assert len(index["cases"]) == counted + len(ids("SEL-13"))
+    assert index["agents"] == ["websockets-asyncio"]
+    assert len(index["cases"]) == counted + len(ids("DIAG-01"))
     assert {c["verdict"] for c in index["cases"]} == {"PASS", "INFO", "N/A"}
     assert 'name="observation"' in junit.read_text("utf-8")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from proxyharness.harness.agents import Agent, ReferenceAgent
+from proxyharness.harness.agents.websockets_agents import WebsocketsAsyncioAgent
 from proxyharness.harness.results import REDACTED
 from proxyharness.harness.runner import HarnessError, Runner, run
 from proxyharness.scenarios.model import ANY, Expect, Given, ProxySpec, Scenario, Verdict
@@ -165,9 +166,9 @@ def test_task_and_thread_leaks(runner: Runner) -> None:
         (broken_agents.Unavailable(), THROUGH_PROXY, "not installed: pip install nothing"),
         (broken_agents.Unsupported(), THROUGH_PROXY, "unsupported: this client has no such thing"),
         (
-            ReferenceAgent(),
-            Scenario("SEL-13.t", "SEL-13", "t", requires=frozenset({"sock-arg"})),
-            "reference cannot express: sock-arg",
+            WebsocketsAsyncioAgent(),
+            Scenario("DIAG-01.t", "DIAG-01", "t", requires=frozenset({"explain"})),
+            "websockets-asyncio cannot express: explain",
         ),
     ],
 )

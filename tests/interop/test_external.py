@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from proxyharness.fixtures import external
+from proxyharness.fixtures import _external_launcher, external
 from proxyharness.fixtures.external import (
     Dante,
     ExternalProxy,
@@ -126,7 +126,7 @@ def test_taken_port_is_retried(
         blocker.listen()
         taken = blocker.getsockname()[1]
         ports = iter([taken, external.free_port()])
-        monkeypatch.setattr(external, "free_port", lambda: next(ports))
+        monkeypatch.setattr(_external_launcher, "free_port", lambda: next(ports))
         proxy = launch(launcher())
         assert proxy.port != taken
 

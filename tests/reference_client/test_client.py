@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import pytest
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request
 
+from proxyharness.fixtures.certs import CertificateAuthority
 from proxyharness.fixtures.faults import Fault
 from proxyharness.fixtures.names import VirtualDNS
 from proxyharness.fixtures.records import Outcome
@@ -197,6 +199,31 @@ async def test_proxy_none_ignores_configuration(
     async with connect(ws_server.ws_url(), proxy=None) as ws:
         await ws.send("x")
         assert await ws.recv() == "x"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("secure", [False, True])
+async def test_caller_socket_uses_no_proxy(
+    ws_server: WsServer,
+    wss_server: WsServer,
+    server_ca: CertificateAuthority,
+    closed_port: int,
+    monkeypatch: pytest.MonkeyPatch,
+    secure: bool,
+) -> None:
+    """A socket the caller supplies is used as it is: no proxy, TLS on top for wss (SEL-13)."""
+    server = wss_server if secure else ws_server
+    monkeypatch.setenv("wss_proxy" if secure else "ws_proxy", f"http://127.0.0.1:{closed_port}")
+    sock = socket.create_connection(server.address, timeout=5)
+    local_port = sock.getsockname()[1]
+    context = server_ca.client_context() if secure else None
+    async with connect(server.ws_url("localhost"), sock=sock, ssl=context) as ws:
+        assert "caller-supplied socket" in ws.layers
+        assert any(step.rule == "SEL-13" for step in ws.resolution.trace)
+        await ws.send("mine")
+        assert await ws.recv() == "mine"
+    (record,) = server.wait_for_records(1)
+    assert record.peer[1] == local_port  # the server saw our very socket
 
 
 @pytest.mark.asyncio

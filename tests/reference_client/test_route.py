@@ -15,9 +15,9 @@ from proxyharness.reference_client.route import (
     Resolution,
     ViaProxy,
     explain,
-    parse_ws_uri,
     resolve_route,
 )
+from proxyharness.reference_client.uri import parse_ws_uri
 
 SECRET = "Zq7-hunter2-secret"
 

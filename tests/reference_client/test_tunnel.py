@@ -31,8 +31,8 @@ from proxyharness.reference_client import (
     connect,
     parse_proxy_url,
 )
-from proxyharness.reference_client.route import parse_ws_uri
 from proxyharness.reference_client.tunnel import USER_AGENT, connect_request
+from proxyharness.reference_client.uri import parse_ws_uri
 
 SERVER_NAME = "www.example.com"
 PROXY_NAME = "proxy.example"

@@ -49,7 +49,7 @@ ERROR_KINDS = {
     "invalid-uri",
 }
 #: Client options the agents know (harness.agents); anything else would be N/A.
-OPTIONS = {"open_timeout", "proxy_server_hostname", "additional_headers"}
+OPTIONS = {"open_timeout", "proxy_server_hostname", "additional_headers", "caller_socket"}
 ENDPOINT_FIELDS = {"url", "netloc", "host", "port"}
 FIXED_NAMES = {"server": {"host", "port", "url"}, "closed": {"port"}}
 _FORMATTER = string.Formatter()
@@ -254,6 +254,8 @@ def test_requirements_and_options_are_known(scenario: Scenario) -> None:
         assert "no-proxy" in scenario.requires
     if scenario.given.hide_python_socks:
         assert "without-python-socks" in scenario.requires
+    if scenario.given.options.get("caller_socket"):
+        assert "sock-arg" in scenario.requires
 
 
 @pytest.mark.parametrize("scenario", CATALOG, ids=by_id)

@@ -1,4 +1,4 @@
-"""``proxyharness run`` and ``proxyharness rules``, registered on the top-level CLI.
+"""``proxyharness run``, ``rules`` and ``publish``, registered on the top-level CLI.
 
 ``run`` goes through pytest (:func:`pytest.main` with the harness plugin), so ``-k``
 and ``-n`` mean exactly what they mean to pytest; it then reads the cases back,
@@ -31,7 +31,7 @@ PLUGIN = "proxyharness.harness.pytest_plugin"
 
 
 def add_commands(subparsers: Any) -> None:
-    """Register ``run`` and ``rules``."""
+    """Register ``run``, ``rules`` and ``publish``."""
     run: argparse.ArgumentParser = subparsers.add_parser(
         "run",
         help="run the rule catalog against clients and report",
@@ -42,16 +42,27 @@ def add_commands(subparsers: Any) -> None:
         "--agent",
         action="append",
         metavar="NAME",
-        help="agent to test (repeatable; default: reference). "
-        "Built in: reference, websockets-asyncio, websockets-sync",
+        help="agent to test (repeatable; default: reference). Built in: reference, "
+        "websockets-asyncio, websockets-sync, aiohttp, websocket-client, curl; "
+        "'command:CMD ARGS' for a client in any language; MODULE:ATTR or an entry point",
     )
     run.add_argument(
-        "--report", metavar="DIR", type=Path, help="write index.json, cases/, junit.xml"
+        "--report",
+        metavar="DIR",
+        type=Path,
+        help="write index.json, cases/, junit.xml and index.html",
     )
     run.add_argument("--baseline", metavar="FILE", type=Path, help="known failures (see docs)")
     run.add_argument("-k", metavar="EXPR", dest="keyword", help="select scenarios as pytest -k")
     run.add_argument("-n", metavar="N", dest="workers", help="parallel processes (pytest-xdist)")
     run.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    run.add_argument(
+        "--backend",
+        default="fakes",
+        metavar="NAME",
+        help="where proxies come from: fakes (default, embedded) or mitmproxy (in-process; "
+        "scenarios it cannot play are N/A)",
+    )
     run.add_argument(
         "pytest_args", nargs=argparse.REMAINDER, help="after --: more pytest arguments"
     )
@@ -64,6 +75,9 @@ def add_commands(subparsers: Any) -> None:
     )
     rules.add_argument("--format", choices=("terminal", "json"), default="terminal")
     rules.set_defaults(handler=rules_command)
+    from . import publish
+
+    publish.add_commands(subparsers)
 
 
 # -- rules --------------------------------------------------------------------------------
@@ -121,6 +135,7 @@ def pytest_arguments(args: argparse.Namespace, report: Path, workdir: Path) -> l
     for agent in args.agent or ["reference"]:
         arguments += ["--proxyharness-agent", agent]
     arguments += ["--proxyharness-report", str(report), "--proxyharness-only"]
+    arguments += ["--proxyharness-backend", args.backend]
     if args.baseline:
         arguments += ["--proxyharness-baseline", str(args.baseline)]
     if args.keyword:
@@ -181,12 +196,10 @@ def _finish(run: Any, baseline: Any, duration: float) -> Any:
 
 
 def _write_report(run: Any, report: Path) -> None:
-    """index.json (with baseline reasons), and the HTML page when that writer exists."""
+    """index.json (with baseline reasons) and the HTML page."""
     (report / "index.json").write_text(json.dumps(run.to_dict(), indent=1, default=str), "utf-8")
-    try:
-        from .report_html import write_html
-    except ImportError:
-        return
+    from .report_html import write_html
+
     write_html(run, report / "index.html")
 
 

@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..fixtures.proxy_base import FakeProxy
 from ..fixtures.records import ProxyRecord, WebSocketRecord
 from .agents import HOP_LOST, HOP_REFUSED, HOP_TLS
 from .staging import ClosedPort, Staged
@@ -199,6 +198,6 @@ def _headers(record: ProxyRecord | None) -> dict[str, str]:
 def proxies_of(staged: Staged) -> Mapping[str, str]:
     """Where each proxy of the scenario listened (for the report)."""
     return {
-        name: proxy.url if isinstance(proxy, FakeProxy) else f"closed port {proxy.port}"
+        name: f"closed port {proxy.port}" if isinstance(proxy, ClosedPort) else proxy.url
         for name, proxy in staged.proxies.items()
     }

@@ -15,7 +15,8 @@ becomes one item per agent, with node ID ``proxyharness::AGENT::SCENARIO-ID``, s
 With ``--proxyharness-report DIR`` each case is written as JSON in ``DIR/cases/``
 (by whichever process ran it), and at the end ``DIR/index.json`` holds the whole
 :class:`~proxyharness.harness.results.RunResult`. ``--proxyharness-only`` deselects
-every other test of the session.
+every other test of the session. ``--proxyharness-backend mitmproxy`` plays the
+proxies with mitmproxy (one per process) instead of the fakes (:mod:`.backends`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import importlib.util
 import json
 import re
 import shutil
@@ -75,6 +77,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="known failures: listed FAILs are xfail, listed PASSes are errors",
     )
     group.addoption(
+        "--proxyharness-backend",
+        metavar="NAME",
+        default="fakes",
+        help="where proxies come from: fakes (default) or mitmproxy",
+    )
+    group.addoption(
         "--proxyharness-only",
         action="store_true",
         default=False,
@@ -96,6 +104,8 @@ class _Session:
             self.baseline = Baseline.load(baseline_path) if baseline_path else Baseline()
         except (OSError, BaselineError) as exc:
             raise pytest.UsageError(f"--proxyharness-baseline: {exc}") from None
+        self.backend: str = config.getoption("--proxyharness-backend")
+        _check_backend(self.backend)
         report = config.getoption("--proxyharness-report")
         self.report = Path(report) if report else None
         self.controller = not hasattr(config, "workerinput")
@@ -110,8 +120,9 @@ class _Session:
         """Run one case in this process."""
         if self._runner is None:
             from .runner import Runner
+            from .staging import Stager
 
-            self._runner = Runner()
+            self._runner = Runner(stager=Stager(backend=self.backend))
         case: CaseResult = self._runner.run_case(scenario, self.agents[agent])
         return case
 
@@ -148,7 +159,8 @@ class _Session:
         if self.stale and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.report is not None:
-            write_index(self.report, list(self.agents.values()), self.started, self.clock)
+            agents = list(self.agents.values())
+            write_index(self.report, agents, self.started, self.clock, backend=self.backend)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Print stale baseline entries."""
@@ -156,6 +168,20 @@ class _Session:
             terminalreporter.section("proxyharness baseline", red=True)
             for message in self.stale:
                 terminalreporter.line(message, red=True)
+
+
+def _check_backend(name: str) -> None:
+    """Refuse an unknown backend, or mitmproxy when it is not installed."""
+    from .backends import BACKENDS
+
+    if name not in BACKENDS:
+        known = ", ".join(BACKENDS)
+        raise pytest.UsageError(f"--proxyharness-backend: unknown {name!r} (known: {known})")
+    if name == "mitmproxy" and importlib.util.find_spec("mitmproxy") is None:
+        raise pytest.UsageError(
+            "--proxyharness-backend mitmproxy: mitmproxy is not installed "
+            "(pip install proxyharness[mitmproxy])"
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -309,7 +335,9 @@ def read_report(report: Path) -> list[CaseResult]:
     ]
 
 
-def write_index(report: Path, agents: list[Agent], started: str, clock: float) -> RunResult:
+def write_index(
+    report: Path, agents: list[Agent], started: str, clock: float, backend: str = "fakes"
+) -> RunResult:
     """Assemble ``report/index.json`` from the case files; return the run."""
     from .runner import versions
 
@@ -330,6 +358,7 @@ def write_index(report: Path, agents: list[Agent], started: str, clock: float) -
     run = RunResult(
         agents=tuple(names),
         cases=tuple(cases),
+        backend=backend,
         started=started,
         duration=round(time.perf_counter() - clock, 3),
         versions=versions(agents),

@@ -65,7 +65,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
-class _Redactor:
+class Redactor:
     """Masks secrets in structured values, collecting them to scrub free text later."""
 
     def __init__(self) -> None:
@@ -119,9 +119,9 @@ class _Redactor:
         return text
 
 
-def _redact(run: RunResult) -> tuple[list[CaseResult], _Redactor]:
+def redact_run(run: RunResult) -> tuple[list[CaseResult], Redactor]:
     """Return the cases with every password masked, and the redactor for other text."""
-    redactor = _Redactor()
+    redactor = Redactor()
     names = ["scenario_id", "rule", "description", "agent", "reason", "client_error"]
     names += ["baseline_reason", "expected", "observed", "diff", "wire"]
     masked = [{n: redactor.mask(getattr(case, n)) for n in names} for case in run.cases]
@@ -248,7 +248,7 @@ def _cell(rule: str, agent: str, cases: list[CaseResult], anchors: dict[int, str
     )
 
 
-def _header(run: RunResult, cases: list[CaseResult], agents: list[str], text: _Redactor) -> str:
+def _header(run: RunResult, cases: list[CaseResult], agents: list[str], text: Redactor) -> str:
     """The run's facts and the totals per agent."""
     meta = [("Backend", run.backend), ("Started", run.started or "not recorded")]
     meta += [("Duration", f"{run.duration:.1f} s"), *run.versions.items()]
@@ -296,7 +296,7 @@ def _rule(rule: str, cases: list[CaseResult], anchors: dict[int, str]) -> str:
 
 def render_html(run: RunResult) -> str:
     """Return the whole report as one standalone HTML document."""
-    cases, text = _redact(run)
+    cases, text = redact_run(run)
     anchors = _anchors(cases)
     agents = list(dict.fromkeys([text.scrub(a) for a in run.agents] + [c.agent for c in cases]))
     order = [*FAMILIES, "Other"]

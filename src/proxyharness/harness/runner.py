@@ -251,8 +251,12 @@ def _unclosed(caught: list[warnings.WarningMessage]) -> list[str]:
 # -- logs ---------------------------------------------------------------------------------
 
 
+#: Name prefixes of the proxies' and servers' threads: their logs are not the client's.
+_PROXY_THREADS = ("proxyharness-loop", "proxyharness-mitmproxy")
+
+
 class _LogCapture(logging.Handler):
-    """Keep the text of every log record written while active (fake servers' excluded)."""
+    """Keep the text of every log record written while active (the proxies' excluded)."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -260,7 +264,7 @@ class _LogCapture(logging.Handler):
         self._saved_level = logging.NOTSET
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.threadName == "proxyharness-loop":
+        if (record.threadName or "").startswith(_PROXY_THREADS):
             return
         with contextlib.suppress(Exception):
             text = record.getMessage()
@@ -545,6 +549,7 @@ def run(
     return RunResult(
         agents=tuple(agent.name for agent in chosen),
         cases=tuple(cases),
+        backend=active.stager.backend.name,
         started=started.isoformat(timespec="seconds"),
         duration=round(time.perf_counter() - clock, 3),
         versions=versions(chosen),

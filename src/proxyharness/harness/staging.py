@@ -10,9 +10,11 @@ For one scenario, :meth:`Stager.stage` gives, inside a ``with`` block:
   ``socket.getaddrinfo`` and used by every fake proxy;
 - the echo server (``ws``; ``wss`` with a certificate from the server CA, or from a
   CA the client is not given when ``untrusted_certificate``);
-- each :class:`~proxyharness.scenarios.model.ProxySpec` as a running fake proxy
-  (``https`` ones with a certificate from the proxy CA, or from an untrusted CA when
-  ``trusted=False``), or as a closed loopback port when ``closed``;
+- each :class:`~proxyharness.scenarios.model.ProxySpec` as a running proxy from the
+  stager's backend (:mod:`.backends`: fake proxies by default, or mitmproxy; ``https``
+  ones with a certificate from the proxy CA, or from an untrusted CA when
+  ``trusted=False``), or as a closed loopback port when ``closed``; a scenario the
+  backend cannot play is :class:`Unavailable`;
 - python-socks hidden from imports when ``hide_python_socks``;
 - with ``default_trust``, no trust in the call and ``SSL_CERT_FILE`` naming a file
   with the server and proxy CAs, so the client's default contexts trust them;
@@ -44,7 +46,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..fixtures import _loop
 from ..fixtures.certs import CertificateAuthority
@@ -53,13 +55,15 @@ from ..fixtures.faults import Fault
 from ..fixtures.http_proxy import HttpProxy
 from ..fixtures.names import VirtualDNS, ip_literal
 from ..fixtures.os_config import OsProxyConfig
-from ..fixtures.proxy_base import FakeProxy
 from ..fixtures.records import ProxyRecord, WebSocketRecord
 from ..fixtures.server import FakeServer
 from ..fixtures.socks_server import SocksProxy
 from ..fixtures.websocket import WsServer
 from ..scenarios.model import ANY, Expect, ProxySpec, Scenario
 from .agents import Call
+
+if TYPE_CHECKING:
+    from .backends import Backend, RunningProxy
 
 __all__ = [
     "BIND_PORT",
@@ -73,6 +77,7 @@ __all__ = [
     "expand",
     "parse_fault",
     "passwords_in",
+    "proxy_key",
     "runner_capabilities",
 ]
 
@@ -340,7 +345,8 @@ class ServerPool:
                 server.stop(timeout=2.0)
 
 
-def _proxy_key(spec: ProxySpec) -> _ServerKey:
+def proxy_key(spec: ProxySpec) -> _ServerKey:
+    """The pool's key for a fake proxy playing ``spec``."""
     host = "::1" if spec.url_host is not None and ":" in spec.url_host else "127.0.0.1"
     trusted = spec.trusted or spec.kind != "https"
     return ("proxy", spec.kind, spec.auth, spec.methods, spec.fault, trusted, host)
@@ -356,21 +362,23 @@ class Staged:
     scenario: Scenario
     call: Call
     server: WsServer
-    proxies: dict[str, FakeProxy | ClosedPort]
+    proxies: dict[str, RunningProxy | ClosedPort]
     names: dict[str, Any]
     expect: Expect
     #: Every password the scenario uses: never to appear in errors or reports.
     passwords: frozenset[str]
     #: Servers still serving a connection after :meth:`settle` (the client left it open).
     lingering: list[str] = field(default_factory=list)
-    #: Servers started for this scenario only (fixed ports), stopped on exit.
-    owned: list[FakeServer[Any]] = field(default_factory=list)
 
     @property
-    def servers(self) -> list[FakeServer[Any]]:
+    def running_proxies(self) -> dict[str, RunningProxy]:
+        """The proxies that run (closed ports left out), by name."""
+        return {n: p for n, p in self.proxies.items() if not isinstance(p, ClosedPort)}
+
+    @property
+    def servers(self) -> list[WsServer | RunningProxy]:
         """The running servers of this scenario: the echo server, then the proxies."""
-        running = [p for p in self.proxies.values() if isinstance(p, FakeServer)]
-        return [self.server, *running]
+        return [self.server, *self.running_proxies.values()]
 
     def settle(self, timeout: float = SETTLE_TIMEOUT) -> None:
         """Wait until every connection to the scenario's servers has ended (and been recorded).
@@ -393,9 +401,8 @@ class Staged:
     def proxy_records(self) -> list[tuple[str, ProxyRecord]]:
         """Every proxy record, with the name of the proxy that wrote it."""
         records: list[tuple[str, ProxyRecord]] = []
-        for name, proxy in self.proxies.items():
-            if isinstance(proxy, FakeProxy):
-                records.extend((name, record) for record in proxy.records)
+        for name, proxy in self.running_proxies.items():
+            records.extend((name, record) for record in proxy.records)
         return records
 
     def server_records(self) -> tuple[WebSocketRecord, ...]:
@@ -417,16 +424,26 @@ async def _barrier() -> None:
 
 
 class Stager:
-    """Stages scenarios one at a time, reusing servers; close it when done."""
+    """Stages scenarios one at a time, reusing servers; close it when done.
 
-    def __init__(self, resources: Resources | None = None) -> None:
+    ``backend`` names where proxies come from: ``fakes`` or ``mitmproxy``
+    (:data:`.backends.BACKENDS`).
+    """
+
+    def __init__(self, resources: Resources | None = None, backend: str = "fakes") -> None:
+        from .backends import make_backend  # backends build on this module
+
         self.resources = resources or Resources.get()
         self.dns = VirtualDNS()
         self.pool = ServerPool(self.resources, self.dns)
+        self.backend: Backend = make_backend(backend, self.pool)
 
     def close(self) -> None:
-        """Stop every pooled server."""
-        self.pool.close()
+        """Stop every pooled server, and the backend's proxies."""
+        try:
+            self.backend.close()
+        finally:
+            self.pool.close()
 
     def __enter__(self) -> Stager:
         return self
@@ -453,17 +470,17 @@ class Stager:
                     stack.enter_context(_hidden_modules("python_socks"))
                 yield staged
         finally:
-            for server in staged.owned:
-                with contextlib.suppress(Exception):
-                    server.stop(timeout=2.0)
-            for server in staged.servers:
-                # A connection still open could end, and write its record, during the
-                # next scenario: such a server is replaced.
-                busy = server.open_connections or server.url in staged.lingering
-                if server not in staged.owned and busy:
-                    self.pool.discard(server)
+            # A connection still open could end, and write its record, during the
+            # next scenario: such a server is replaced.
+            busy = {s.url for s in staged.servers if s.open_connections} | set(staged.lingering)
+            if staged.server.url in busy:
+                self.pool.discard(staged.server)
+            self.backend.release(staged.running_proxies, busy)
 
     def _build(self, scenario: Scenario, message: str) -> Staged:
+        unsupported = self.backend.unsupported(scenario)
+        if unsupported is not None:
+            raise Unavailable(unsupported)
         target = scenario.target
         literal = ip_literal(target.host)
         ipv6 = literal is not None and ":" in literal
@@ -484,30 +501,31 @@ class Stager:
             host=closed.host,
             port=closed.port,
         )
-        proxies: dict[str, FakeProxy | ClosedPort] = {}
-        owned: list[FakeServer[Any]] = []
         fixed_port = bind_port_of(scenario)
         if fixed_port is not None and len(scenario.proxies) != 1:
             raise StagingError(f"{BIND_PORT}{fixed_port} needs exactly one proxy")
-        taken: dict[_ServerKey, int] = {}
-        passwords: set[str] = set()
-        for name, spec in scenario.proxies.items():
+        for name in scenario.proxies:
             if not name.isidentifier() or name in _RESERVED:
                 raise StagingError(f"proxy name {name!r} cannot be used in templates")
-            if spec.closed:
-                port: FakeProxy | ClosedPort = ClosedPort.find()
-            elif fixed_port is not None:
-                fixed = self.pool.start_on(_proxy_key(spec), fixed_port)
-                assert isinstance(fixed, FakeProxy)
-                owned.append(fixed)
-                port = fixed
-            else:
-                key = _proxy_key(spec)
-                index = taken.get(key, 0)
-                taken[key] = index + 1
-                proxy = self.pool.take(key, index)
-                assert isinstance(proxy, FakeProxy)
-                port = proxy
+        running = self.backend.acquire(scenario, fixed_port)
+        try:
+            return self._finish_build(scenario, message, server, names, running)
+        except BaseException:
+            self.backend.release(running, ())
+            raise
+
+    def _finish_build(
+        self,
+        scenario: Scenario,
+        message: str,
+        server: WsServer,
+        names: dict[str, Any],
+        running: dict[str, RunningProxy],
+    ) -> Staged:
+        proxies: dict[str, RunningProxy | ClosedPort] = {}
+        passwords: set[str] = set()
+        for name, spec in scenario.proxies.items():
+            port = ClosedPort.find() if spec.closed else running[name]
             proxies[name] = port
             names[name] = _proxy_endpoint(spec, port)
             if spec.auth is not None and spec.auth[1]:
@@ -523,12 +541,13 @@ class Stager:
             expand(dict(given.os.settings), names),
             *(endpoint.url for endpoint in names.values()),
         )
+        secure = scenario.target.scheme == "wss"
         trust_server = secure and not given.default_trust
         trust_proxy = not given.default_trust and any(
             spec.kind == "https" for spec in scenario.proxies.values()
         )
         call = Call(
-            uri=uri,
+            uri=names["server"].url,
             proxy=proxy_argument,
             message=message,
             options=options,
@@ -545,7 +564,6 @@ class Stager:
             names=names,
             expect=expand_expect(scenario.expect, names),
             passwords=frozenset(p for p in passwords if p),
-            owned=owned,
         )
 
     def _reset_dns(self, scenario: Scenario, address: str) -> None:
@@ -567,7 +585,7 @@ class Stager:
             raise StagingError(f"bad OS profile in {scenario.id}: {exc}") from None
 
 
-def _proxy_endpoint(spec: ProxySpec, where: FakeProxy | ClosedPort) -> Endpoint:
+def _proxy_endpoint(spec: ProxySpec, where: RunningProxy | ClosedPort) -> Endpoint:
     """``{A.url}`` and friends, as the scenario writes the proxy's address."""
     host = spec.url_host if spec.url_host is not None else where.host
     netloc = f"[{host}]:{where.port}" if ":" in host else f"{host}:{where.port}"

@@ -32,7 +32,8 @@ from .errors import (
     SocksUnavailable,
 )
 from .proxy_url import ProxyURL, parse_proxy_url
-from .route import Direct, Resolution, ViaProxy, WebSocketURI, explain, resolve_route
+from .route import Direct, Resolution, ViaProxy, explain, resolve_route
+from .uri import WebSocketURI
 
 __all__ = [
     "ClientConnection",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import socket
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Generator, Iterable, Mapping
 from types import TracebackType
@@ -46,9 +47,10 @@ from .errors import (
     OpenTimeout,
     ServerConnectionFailed,
 )
-from .route import Resolution, WebSocketURI, resolve_route
+from .route import Resolution, resolve_route
 from .stream import ByteStream
 from .tunnel import USER_AGENT, Progress, open_stream
+from .uri import WebSocketURI
 
 __all__ = ["ClientConnection", "connect"]
 
@@ -67,7 +69,8 @@ class connect:
     TLS with an ``https://`` proxy: the two trusts are separate (HTTP-07), and each
     defaults to the system trust and the host's name. ``open_timeout`` (seconds, None
     for none) bounds the whole opening. ``additional_headers`` go to the server's
-    handshake only, never to the proxy.
+    handshake only, never to the proxy. ``sock``, a socket already connected to the
+    server, is used as it is, with no proxy whatever the configuration (SEL-13).
     """
 
     def __init__(
@@ -81,8 +84,10 @@ class connect:
         proxy_server_hostname: str | None = None,
         open_timeout: float | None = 10.0,
         additional_headers: HeadersLike | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
         self.uri = uri
+        self.sock = sock
         self.proxy = proxy
         self.ssl = ssl
         self.proxy_ssl = proxy_ssl
@@ -114,7 +119,7 @@ class connect:
             await self._connection.close()
 
     async def _open(self) -> ClientConnection:
-        resolution = resolve_route(self.uri, self.proxy)
+        resolution = resolve_route(self.uri, self.proxy, caller_socket=self.sock is not None)
         progress = Progress()
         try:
             async with asyncio.timeout(self.open_timeout) as timer:
@@ -126,6 +131,7 @@ class connect:
                     proxy_ssl=self.proxy_ssl,
                     proxy_server_hostname=self.proxy_server_hostname,
                     progress=progress,
+                    sock=self.sock,
                 )
                 progress.stage = "WebSocket handshake"
                 try:

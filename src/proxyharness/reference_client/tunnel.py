@@ -43,8 +43,9 @@ from .errors import (
     SocksUnavailable,
 )
 from .proxy_url import ProxyURL
-from .route import Direct, Route, WebSocketURI
+from .route import Direct, Route
 from .stream import ByteStream
+from .uri import WebSocketURI
 
 __all__ = ["USER_AGENT", "Progress", "connect_request", "default_ssl_context", "open_stream"]
 
@@ -96,15 +97,25 @@ async def open_stream(
     proxy_ssl: ssl_module.SSLContext | None = None,
     proxy_server_hostname: str | None = None,
     progress: Progress | None = None,
+    sock: socket.socket | None = None,
 ) -> ByteStream:
     """Open a stream to ``uri``'s server along ``route``; TLS with it for ``wss://``.
+
+    ``sock``, a socket the caller already connected to the server, replaces the
+    connection of a direct route (SEL-13: the route is then always direct).
 
     ``ssl`` and ``server_hostname`` configure TLS with the server, ``proxy_ssl`` and
     ``proxy_server_hostname`` TLS with an ``https://`` proxy; neither trust is used for
     the other hop. Raises a :class:`~.errors.ClientError`; nothing stays open then.
     """
     progress = Progress() if progress is None else progress
-    if isinstance(route, Direct):
+    if sock is not None:
+        if not isinstance(route, Direct):
+            sock.close()
+            raise ValueError("a caller-supplied socket only goes with a direct route")
+        stream = await ByteStream.wrap(sock)
+        progress.layers.append("caller-supplied socket")
+    elif isinstance(route, Direct):
         stream = await _connect_server(uri, progress)
     elif route.proxy.kind == "socks":
         stream = await _socks_tunnel(route.proxy, uri, progress)

@@ -25,8 +25,9 @@ HOST = "www.example.com"
 PROXY_HOST = "proxy.example"
 
 #: Capabilities scenarios require. The agent ones are those of
-#: ``harness.agents.CAPABILITIES``; ``sock-arg`` no agent has yet; ``bind-port-*``
-#: are the runner's own (see URL-04 in :mod:`.url`).
+#: ``harness.agents.CAPABILITIES``; ``bind-port-*`` are the runner's own (see URL-04
+#: in :mod:`.url`). ``sock-arg`` goes with ``options={"caller_socket": True}``: the
+#: agent connects a socket to the server and gives it to the client.
 CAPABILITIES: Mapping[str, str] = {
     "explicit-proxy": "the client takes an explicit proxy URL (proxy=URL)",
     "no-proxy": "the client can disable proxies (proxy=None)",

@@ -580,6 +580,8 @@ def _sel13() -> list[Scenario]:
         direct(),
         proxies={"P": HTTP},
         env={"https_proxy": "{P.url}"},
+        # The agent connects a socket to the server itself and hands it to the client.
+        options={"caller_socket": True},
         requires={"sock-arg"},
     )
     return expand(base, schemes())

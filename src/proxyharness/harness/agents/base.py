@@ -1,4 +1,4 @@
-"""Agents: the clients under test, each reduced to one call.
+"""The Agent protocol, the call it performs, error kinds, and the registry of agents.
 
 An agent adapts a WebSocket client to "open this URL with these options, send one
 message, return the echo or raise". The runner stages the servers, the environment
@@ -30,8 +30,8 @@ nothing, the client's defaults apply; ``call.server_ca`` and ``call.proxy_ca`` a
 same trusts as PEM files), pass each of ``call.options`` the client
 understands (raise :class:`NotSupported` for one it cannot express: the case becomes
 N/A), send ``call.message``, return what comes back, close. A blocking client runs
-in a thread (see :class:`WebsocketsSyncAgent`); the runner cuts off any call that
-outlives its hard timeout.
+in a thread (:func:`run_in_thread`); the runner cuts off any call that outlives its
+hard timeout.
 
 ``error_kind`` maps an exception to a kind of :data:`ERROR_KINDS`. A client that
 cannot tell which hop a TLS failure, a refused connection or a lost connection came
@@ -59,20 +59,22 @@ import contextlib
 import functools
 import importlib
 import importlib.metadata
-import importlib.util
 import ssl
 import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 __all__ = [
+    "BUILTIN",
     "CAPABILITIES",
+    "COMMAND_PREFIX",
+    "DEFAULT_OPEN_TIMEOUT",
     "ENTRY_POINT_GROUP",
     "ERROR_KINDS",
+    "HOP_KINDS",
     "HOP_LOST",
     "HOP_REFUSED",
     "HOP_TLS",
@@ -80,13 +82,14 @@ __all__ = [
     "Call",
     "Explainer",
     "NotSupported",
-    "ReferenceAgent",
     "UnknownAgent",
-    "WebsocketsAsyncioAgent",
-    "WebsocketsSyncAgent",
     "agent_names",
+    "describe",
     "get_agent",
     "load_agents",
+    "os_error_kind",
+    "run_in_thread",
+    "socks_failure_kind",
 ]
 
 ENTRY_POINT_GROUP = "proxyharness.agents"
@@ -114,6 +117,8 @@ HOP_TLS = "tls"
 HOP_REFUSED = "refused"
 #: A connection reset or cut whose hop the client does not say: proxy-answer or server-failed.
 HOP_LOST = "lost"
+#: The three kinds whose hop the harness decides from the wire.
+HOP_KINDS = frozenset({HOP_TLS, HOP_REFUSED, HOP_LOST})
 
 CAPABILITIES = frozenset(
     {
@@ -126,10 +131,13 @@ CAPABILITIES = frozenset(
         "additional-headers",
         "explain",
         "without-python-socks",
+        "sock-arg",
     }
 )
 #: Seconds a client gets to open when the scenario does not say.
 DEFAULT_OPEN_TIMEOUT = 10.0
+#: ``command:PATH`` names a command agent (:mod:`.command_agent`).
+COMMAND_PREFIX = "command:"
 
 
 class NotSupported(Exception):
@@ -198,6 +206,9 @@ class Explainer(Protocol):
         """Explain, in the client's words, which route ``call`` takes and why."""
 
 
+# -- helpers the agents share -----------------------------------------------------------
+
+
 @functools.cache
 def _version(distribution: str) -> str:
     try:
@@ -217,53 +228,6 @@ def _check_options(call: Call, known: frozenset[str]) -> None:
         raise NotSupported(f"option {unknown[0]!r} is not supported")
 
 
-# -- the reference client ---------------------------------------------------------------
-
-
-class ReferenceAgent:
-    """The reference client of this project (:mod:`proxyharness.reference_client`)."""
-
-    name = "reference"
-    capabilities = CAPABILITIES
-    _options = frozenset(
-        {"open_timeout", "proxy_server_hostname", "server_hostname", "additional_headers"}
-    )
-
-    @property
-    def version(self) -> str:
-        return _version("proxyharness")
-
-    def available(self) -> str | None:
-        try:
-            importlib.import_module("proxyharness.reference_client")
-        except ImportError as exc:  # pragma: no cover - part of this package
-            return f"the reference client cannot be imported: {exc}"
-        return None
-
-    async def exchange(self, call: Call) -> str | bytes:
-        from ..reference_client import connect
-
-        _check_options(call, self._options)
-        options: dict[str, Any] = dict(call.options)
-        options.setdefault("open_timeout", call.open_timeout)
-        async with connect(
-            call.uri, proxy=call.proxy, ssl=call.server_ssl, proxy_ssl=call.proxy_ssl, **options
-        ) as ws:
-            await ws.send(call.message)
-            return await ws.recv()
-
-    def error_kind(self, exc: BaseException) -> str | None:
-        kind = getattr(exc, "kind", None)
-        return kind if isinstance(kind, str) else None
-
-    def explain(self, call: Call) -> str:
-        from ..reference_client import explain, resolve_route
-
-        return explain(resolve_route(call.uri, call.proxy))
-
-
-# -- websockets -------------------------------------------------------------------------
-
 #: python-socks messages meaning "the proxy refused", not "it spoke nonsense".
 _SOCKS_REFUSALS = (
     "no acceptable authentication methods",
@@ -271,54 +235,29 @@ _SOCKS_REFUSALS = (
 )
 
 
-def websockets_error_kind(exc: BaseException) -> str | None:
-    """Map an exception of websockets (asyncio or sync) to an error kind.
-
-    TLS failures, refused and lost connections come out as :data:`HOP_TLS`,
-    :data:`HOP_REFUSED` and :data:`HOP_LOST`: websockets raises the bare ``ssl`` /
-    ``OSError`` exception (python-socks' own ``OSError`` included, on purpose), which
-    does not say whether the proxy or the server was the peer.
-    """
-    from websockets import exceptions as wse
-
-    if isinstance(exc, wse.InvalidProxy):
-        return "invalid-proxy"
-    if isinstance(exc, wse.InvalidProxyStatus):
-        return "proxy-rejected"
-    if isinstance(exc, wse.InvalidProxyMessage):
-        return "proxy-answer"
-    if isinstance(exc, wse.ProxyError):
-        return _socks_failure_kind(exc.__cause__)
-    if isinstance(exc, wse.InvalidURI):
-        return "invalid-uri"
-    if isinstance(exc, wse.InvalidStatus):
-        return "handshake-rejected"
-    if isinstance(exc, wse.InvalidHandshake):
-        return "server-failed"
-    if isinstance(exc, wse.ConnectionClosed):
-        return "closed"
-    if isinstance(exc, ImportError) and "python-socks" in str(exc):
-        return "socks-unavailable"
-    return _os_error_kind(exc)
-
-
-def _socks_failure_kind(cause: BaseException | None) -> str:
-    """websockets wraps python-socks' ProxyError: a refusal, or a broken answer."""
-    code = getattr(cause, "error_code", None)
-    text = str(cause).lower()
+def socks_failure_kind(error: BaseException | None) -> str:
+    """A python-socks ``ProxyError``: a refusal (reply code, auth) or a broken answer."""
+    code = getattr(error, "error_code", None)
+    text = str(error).lower()
     if code is not None or any(refusal in text for refusal in _SOCKS_REFUSALS):
         return "proxy-rejected"
     return "proxy-answer"
 
 
-def _os_error_kind(exc: BaseException) -> str | None:
-    name = type(exc).__module__.split(".")[0]
+def os_error_kind(exc: BaseException) -> str | None:
+    """Kinds of bare ``ssl`` / ``OSError`` / python-socks connection errors.
+
+    TLS failures, refusals and resets say nothing of their hop (:data:`HOP_TLS`,
+    :data:`HOP_REFUSED`, :data:`HOP_LOST`); python-socks' ``ProxyConnectionError``
+    ("Could not connect to proxy") does.
+    """
+    package = type(exc).__module__.split(".")[0]
     if isinstance(exc, ssl.SSLError):
         return HOP_TLS
     if isinstance(exc, TimeoutError):  # python-socks' ProxyTimeoutError included
         return "timeout"
-    if name == "python_socks" and isinstance(exc, OSError):
-        return "proxy-refused"  # ProxyConnectionError: "Could not connect to proxy"
+    if package == "python_socks" and isinstance(exc, OSError):
+        return "proxy-refused"
     if isinstance(exc, ConnectionRefusedError):
         return HOP_REFUSED
     if isinstance(exc, ConnectionError):
@@ -329,122 +268,6 @@ def _os_error_kind(exc: BaseException) -> str | None:
 
 
 _M = TypeVar("_M")
-
-
-class _Websockets:
-    """What the two websockets agents share."""
-
-    capabilities = frozenset(
-        {
-            "explicit-proxy",
-            "no-proxy",
-            "proxy-ssl",
-            "proxy-server-hostname",
-            "server-hostname",
-            "open-timeout",
-            "additional-headers",
-            "without-python-socks",
-        }
-    )
-    _options = frozenset(
-        {
-            "open_timeout",
-            "proxy_server_hostname",
-            "server_hostname",
-            "additional_headers",
-            "user_agent_header",
-        }
-    )
-    #: The client module, e.g. ``websockets.asyncio.client``.
-    module_name = ""
-
-    def __init__(self) -> None:
-        self._fresh: ModuleType | None = None
-        self._unavailable: tuple[str | None] | None = None
-
-    @property
-    def version(self) -> str:
-        return _version("websockets")
-
-    def available(self) -> str | None:
-        if self._unavailable is None:
-            self._unavailable = (self._check(),)
-        return self._unavailable[0]
-
-    def _check(self) -> str | None:
-        try:
-            importlib.import_module(self.module_name)
-        except ImportError:
-            return "websockets is not installed: pip install 'websockets>=17'"
-        major = self.version.split(".")[0]
-        if not major.isdigit() or int(major) < 17:
-            return f"websockets {self.version} is too old: pip install 'websockets>=17'"
-        return None
-
-    def client_module(self) -> ModuleType:
-        """The client module; a private copy executed without python-socks when it is hidden.
-
-        websockets decides at import time whether python-socks exists, so hiding it
-        (SOCKS-01) takes a copy of the module executed while it is hidden: exactly
-        what a process without python-socks would run. Exceptions stay shared.
-        """
-        if not _python_socks_hidden():
-            return importlib.import_module(self.module_name)
-        if self._fresh is None:
-            spec = importlib.util.find_spec(self.module_name)
-            assert spec is not None
-            assert spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            self._fresh = module
-        return self._fresh
-
-    def kwargs(self, call: Call) -> dict[str, Any]:
-        _check_options(call, self._options)
-        kwargs: dict[str, Any] = dict(call.options)
-        kwargs["proxy"] = call.proxy
-        kwargs["open_timeout"] = call.open_timeout
-        if call.server_ssl is not None:
-            kwargs["ssl"] = call.server_ssl
-        if call.proxy_ssl is not None:
-            kwargs["proxy_ssl"] = call.proxy_ssl
-        return kwargs
-
-    def error_kind(self, exc: BaseException) -> str | None:
-        return websockets_error_kind(exc)
-
-
-class WebsocketsAsyncioAgent(_Websockets):
-    """``websockets.asyncio.client.connect`` (websockets >= 17)."""
-
-    name = "websockets-asyncio"
-    module_name = "websockets.asyncio.client"
-
-    async def exchange(self, call: Call) -> str | bytes:
-        connect = self.client_module().connect
-        async with connect(call.uri, **self.kwargs(call)) as ws:
-            await ws.send(call.message)
-            reply: str | bytes = await ws.recv()
-            return reply
-
-
-class WebsocketsSyncAgent(_Websockets):
-    """``websockets.sync.client.connect`` (websockets >= 17), run in its own thread."""
-
-    name = "websockets-sync"
-    module_name = "websockets.sync.client"
-
-    async def exchange(self, call: Call) -> str | bytes:
-        connect = self.client_module().connect
-        kwargs = self.kwargs(call)
-
-        def run() -> str | bytes:
-            with connect(call.uri, legacy=False, **kwargs) as ws:
-                ws.send(call.message)
-                reply: str | bytes = ws.recv(timeout=call.open_timeout)
-                return reply
-
-        return await run_in_thread(run, name=f"proxyharness-agent-{self.name}")
 
 
 async def run_in_thread(function: Callable[[], _M], name: str) -> _M:
@@ -483,10 +306,27 @@ def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *
 
 # -- registry ---------------------------------------------------------------------------
 
+
+def _builtin(module: str, attribute: str) -> Callable[[], Agent]:
+    """A factory importing ``.module`` only when the agent is created."""
+
+    def create() -> Agent:
+        factory: Callable[[], Agent] = getattr(
+            importlib.import_module(f"{__package__}.{module}"), attribute
+        )
+        return factory()
+
+    create.__qualname__ = attribute
+    return create
+
+
 BUILTIN: dict[str, Callable[[], Agent]] = {
-    ReferenceAgent.name: ReferenceAgent,
-    WebsocketsAsyncioAgent.name: WebsocketsAsyncioAgent,
-    WebsocketsSyncAgent.name: WebsocketsSyncAgent,
+    "reference": _builtin("reference", "ReferenceAgent"),
+    "websockets-asyncio": _builtin("websockets_agents", "WebsocketsAsyncioAgent"),
+    "websockets-sync": _builtin("websockets_agents", "WebsocketsSyncAgent"),
+    "aiohttp": _builtin("aiohttp_agent", "AiohttpAgent"),
+    "websocket-client": _builtin("websocket_client_agent", "WebsocketClientAgent"),
+    "curl": _builtin("curl_agent", "CurlAgent"),
 }
 
 
@@ -500,12 +340,21 @@ def agent_names() -> list[str]:
 
 
 def get_agent(name: str) -> Agent:
-    """Create the agent called ``name``: built-in, registered, or ``module:attribute``.
+    """Create the agent called ``name``.
 
-    ``module:attribute`` names a class or factory directly (an agent under
+    ``name`` is a built-in name, a registered one (entry point), ``command:COMMAND``
+    (an executable speaking the command protocol, see :mod:`.command_agent`), or
+    ``module:attribute`` naming a class or factory directly (an agent under
     development, not installed yet); the agent's own ``name`` is what reports show.
     """
     factory: Callable[[], Any] | None = BUILTIN.get(name)
+    if factory is None and name.startswith(COMMAND_PREFIX):
+        from .command_agent import CommandAgent
+
+        try:
+            return CommandAgent.from_command_line(name[len(COMMAND_PREFIX) :])
+        except ValueError as exc:  # nothing to run, or unbalanced quotes
+            raise UnknownAgent(f"cannot create agent {name!r}: {exc}") from None
     if factory is None and ":" in name:
         module, _, attribute = name.partition(":")
         try:
