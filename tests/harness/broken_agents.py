@@ -107,3 +107,15 @@ class DropsSocket(ReferenceAgent):
         port = int(call.uri.rsplit(":", 1)[1].split("/")[0])
         sock = socket.create_connection(("127.0.0.1", port))
         raise OSError(f"failed, and dropped {sock.getsockname()} unclosed")
+
+
+class BrokenMapping(ReferenceAgent):
+    """Fails, then breaks while mapping its error: the harness gives no verdict."""
+
+    name = "broken-mapping"
+
+    async def exchange(self, call: Call) -> str | bytes:
+        raise RuntimeError("the client failed")
+
+    def error_kind(self, exc: BaseException) -> str | None:
+        raise ZeroDivisionError("a bug in the agent adapter")

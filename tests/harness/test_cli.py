@@ -124,3 +124,12 @@ def test_registered_on_the_top_level_command() -> None:
         "SEL",
         ["--", "-x"],
     )
+
+
+def test_a_scenario_without_verdict_fails_the_run(tmp_path: Path) -> None:
+    """A scenario that crashed inside the harness fails a run whose other cases all pass."""
+    result = proxyharness(
+        "run", "-k", "SEL-06.nothing-configured", "--", "-p", "crash_plugin", cwd=tmp_path
+    )  # fmt: skip
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "no verdict for SEL-06.nothing-configured[ws] (reference)" in result.stderr

@@ -7,7 +7,8 @@ and applies the baseline gate. pytest runs in an empty directory with an empty
 configuration, so the current project's settings (``addopts``, ``filterwarnings``)
 play no part. Exit status: the gate's (0 only when every FAIL is in the baseline
 and no entry is stale), or pytest's own when it could not run (2 interrupted, 3
-internal error, 4 usage error, 5 nothing selected).
+internal error, 4 usage error, 5 nothing selected); 3 also when a scenario ran but
+gave no verdict (an error inside the harness), which no baseline can excuse.
 """
 
 from __future__ import annotations
@@ -172,12 +173,19 @@ def run_command(args: argparse.Namespace) -> int:
         arguments = pytest_arguments(args, report, workdir / "empty")
         started = time.perf_counter()
         output = sys.stderr if args.format == "json" else sys.stdout
+        seen = _ReportedScenarios()
         with contextlib.redirect_stdout(output):
-            status = int(pytest.main(arguments))
+            status = int(pytest.main(arguments, plugins=[seen]))
         if status in (2, 3, 4, 5) or not (report / "index.json").exists():
             return status or 3
         run = RunResult.from_dict(json.loads((report / "index.json").read_text("utf-8")))
         run = _finish(run, baseline, time.perf_counter() - started)
+        missing = sorted(seen.items - {(case.agent, case.scenario_id) for case in run.cases})
+        if missing:
+            shown = ", ".join(f"{scenario} ({agent})" for agent, scenario in missing[:5])
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            print(f"error: no verdict for {shown}{more}: the harness failed there", file=sys.stderr)
+            return 3
         complete = not args.keyword and not args.pytest_args
         decision = gate(run.cases, baseline, complete=complete)
         if args.report:
@@ -186,6 +194,18 @@ def run_command(args: argparse.Namespace) -> int:
         if args.report is None:
             shutil.rmtree(report, ignore_errors=True)
         return decision.exit_code
+
+
+class _ReportedScenarios:
+    """Every scenario item pytest reported on, xdist workers' included."""
+
+    def __init__(self) -> None:
+        self.items: set[tuple[str, str]] = set()
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        parts = report.nodeid.split("::")
+        if len(parts) == 3 and parts[0] == "proxyharness":
+            self.items.add((parts[1], parts[2]))
 
 
 def _finish(run: Any, baseline: Any, duration: float) -> Any:
