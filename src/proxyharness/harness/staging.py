@@ -569,9 +569,13 @@ class Stager:
     def _reset_dns(self, scenario: Scenario, address: str) -> None:
         for name in self.dns.names:
             self.dns.remove(name)
-        for name in (scenario.target.host, *scenario.names):
-            if ip_literal(name) is None and name.lower() != "localhost":
+        names = [n for n in (scenario.target.host, *scenario.names) if ip_literal(n) is None]
+        for name in names:
+            if name.lower() != "localhost":
                 self.dns.add(name, address)
+        resources = self.resources
+        for ca in (resources.server_ca, resources.proxy_ca, resources.untrusted_ca):
+            ca.prepare(names)
 
     @staticmethod
     def _os_config(scenario: Scenario, names: Mapping[str, Any]) -> OsProxyConfig | None:
