@@ -137,6 +137,35 @@ def test_origin_server_saw_proxy_authorization() -> None:
 
 
 @pytest.mark.parametrize(
+    ("host", "line", "diff"),
+    [
+        ("www.example.com", "CONNECT www.example.com:1 HTTP/1.1", ()),
+        ("::1", "CONNECT [::1]:1 HTTP/1.1", ()),
+        (
+            "www.example.com",
+            "CONNECT www.example.com:1 HTTP/1.0",
+            (
+                "HTTP-01: the request line is 'CONNECT www.example.com:1 HTTP/1.0', "
+                "not 'CONNECT www.example.com:1 HTTP/1.1'",
+            ),
+        ),
+        (
+            "www.example.com",
+            "GET ws://www.example.com:1/ HTTP/1.1",
+            (
+                "HTTP-01: the request line is 'GET ws://www.example.com:1/ HTTP/1.1', "
+                "not 'CONNECT www.example.com:1 HTTP/1.1'",
+            ),
+        ),
+    ],
+)
+def test_connect_request_line(host: str, line: str, diff: tuple[str, ...]) -> None:
+    """HTTP-01 is checked in every case an HTTP proxy parsed a request."""
+    observation = observed(target_host=host, extra={"target_port": 1, "request_line": line})
+    assert judge(SCENARIO, Expect(), observation, ECHOED).diff == diff
+
+
+@pytest.mark.parametrize(
     ("outcome", "line"),
     [
         (

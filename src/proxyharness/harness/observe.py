@@ -158,7 +158,10 @@ def observe(staged: Staged, outcome: AgentOutcome) -> Observation:
         leaked_proxy_authorization=sum(
             1 for r in server_records if r.header("Proxy-Authorization") is not None
         ),
-        extra={"target_port": primary.target_port if primary else None},
+        extra={
+            "target_port": primary.target_port if primary else None,
+            "request_line": primary.request_line if primary else None,
+        },
     )
 
 

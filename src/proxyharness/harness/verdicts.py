@@ -5,6 +5,8 @@ that is not ``ANY`` with the :class:`~.observe.Observation`, and writes one line
 per difference (``"route: expected 'proxy', observed 'direct'"``). On top of the
 scenario's own fields, every case is checked for:
 
+- HTTP-01: a CONNECT request the proxy parsed is ``CONNECT host:port HTTP/1.1`` (IPv6 in
+  brackets) for the target it names;
 - HTTP-02: no handshake reaching the origin server carried ``Proxy-Authorization``;
 - URL-05: neither the client's error nor its log lines show a password the scenario
   used (passwords shorter than :data:`MIN_SECRET` characters are not searched for:
@@ -235,6 +237,12 @@ def _always_checks(
     observation: Observation, outcome: AgentOutcome, passwords: frozenset[str]
 ) -> list[str]:
     lines: list[str] = []
+    request_line = observation.extra.get("request_line")
+    if request_line is not None and observation.protocol == "http" and observation.target_host:
+        host, port = observation.target_host, observation.extra.get("target_port")
+        wanted = f"CONNECT {f'[{host}]' if ':' in host else host}:{port} HTTP/1.1"
+        if request_line != wanted:
+            lines.append(f"HTTP-01: the request line is {request_line!r}, not {wanted!r}")
     if observation.leaked_proxy_authorization:
         lines.append("HTTP-02: the origin server received a Proxy-Authorization header")
     secrets = [p for p in passwords if len(p) >= MIN_SECRET]
