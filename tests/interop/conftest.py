@@ -13,9 +13,7 @@ from typing import NoReturn, TypeVar
 
 import pytest
 
-from proxyharness.fixtures.certs import CertificateAuthority
 from proxyharness.fixtures.external import ProgramMissing
-from proxyharness.fixtures.websocket import WsServer
 
 T = TypeVar("T", bound=contextlib.AbstractContextManager[object])
 REQUIRE_VARIABLE = "PROXYHARNESS_REQUIRE_INTEROP"
@@ -48,29 +46,3 @@ def launch_shared() -> Iterator[Callable[[T], T]]:
     """Like ``launch``, for a proxy shared by the module's tests (squid stops slowly)."""
     with contextlib.ExitStack() as stack:
         yield lambda proxy: _enter(stack, proxy)
-
-
-@pytest.fixture(scope="session")
-def server_ca() -> CertificateAuthority:
-    """The CA of the wss servers."""
-    return CertificateAuthority("interop tests: server CA")
-
-
-@pytest.fixture(scope="session")
-def proxy_ca() -> CertificateAuthority:
-    """The CA mitmproxy issues its https:// listener's certificates from."""
-    return CertificateAuthority("interop tests: proxy CA")
-
-
-@pytest.fixture
-def ws_server() -> Iterator[WsServer]:
-    """A ws:// echo server on 127.0.0.1."""
-    with WsServer() as server:
-        yield server
-
-
-@pytest.fixture
-def wss_server(server_ca: CertificateAuthority) -> Iterator[WsServer]:
-    """A wss:// echo server on 127.0.0.1, certificates from the server CA."""
-    with WsServer(ca=server_ca) as server:
-        yield server

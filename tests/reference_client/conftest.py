@@ -18,7 +18,6 @@ from proxyharness.fixtures.names import VirtualDNS
 from proxyharness.fixtures.proxy_base import FakeProxy
 from proxyharness.fixtures.server import FakeServer
 from proxyharness.fixtures.socks_server import SocksProxy
-from proxyharness.fixtures.websocket import WsServer
 
 SERVER_NAME = "www.example.com"
 PROXY_NAME = "proxy.example"
@@ -46,18 +45,6 @@ def resolved(dns: VirtualDNS) -> Iterator[VirtualDNS]:
 
 
 @pytest.fixture(scope="session")
-def server_ca() -> CertificateAuthority:
-    """The CA of the WebSocket servers."""
-    return CertificateAuthority("reference client tests: server CA")
-
-
-@pytest.fixture(scope="session")
-def proxy_ca() -> CertificateAuthority:
-    """The CA of the https:// proxies, distinct from the servers' (HTTP-07)."""
-    return CertificateAuthority("reference client tests: proxy CA")
-
-
-@pytest.fixture(scope="session")
 def server_ssl(server_ca: CertificateAuthority) -> object:
     """A client context trusting the server CA only."""
     return server_ca.client_context()
@@ -67,20 +54,6 @@ def server_ssl(server_ca: CertificateAuthority) -> object:
 def proxy_ssl(proxy_ca: CertificateAuthority) -> object:
     """A client context trusting the proxy CA only."""
     return proxy_ca.client_context()
-
-
-@pytest.fixture
-def ws_server() -> Iterator[WsServer]:
-    """A ws:// echo server."""
-    with WsServer() as server:
-        yield server
-
-
-@pytest.fixture
-def wss_server(server_ca: CertificateAuthority) -> Iterator[WsServer]:
-    """A wss:// echo server with a certificate from the server CA."""
-    with WsServer(ca=server_ca) as server:
-        yield server
 
 
 @pytest.fixture
