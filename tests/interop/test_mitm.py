@@ -140,6 +140,38 @@ def test_records_of_a_raw_tunnel(
     assert proxy.records == ()
 
 
+@pytest.mark.parametrize(
+    ("target", "allowed"),
+    [("192.0.2.1", False), ("outside.example", False), ("localhost", True), ("[::1]", True)],
+)
+def test_dials_only_loopback(
+    launch: Launch,
+    proxy_ca: CertificateAuthority,
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
+    allowed: bool,
+) -> None:
+    """Like the fakes, mitmproxy is kept to loopback: other targets are refused undialed."""
+    import mitmproxy.proxy.server
+
+    dialed: list[tuple[object, ...]] = []
+
+    async def guard(*args: object, **kwargs: object) -> Any:
+        dialed.append(args)
+        raise ConnectionRefusedError("no dial in this test")
+
+    # A regression must not reach the network: every dial ends here.
+    monkeypatch.setattr(mitmproxy.proxy.server.asyncio, "open_connection", guard)
+    proxy = launch(Mitmproxy(proxy_ca))
+    with socket.create_connection(proxy.listener("regular"), timeout=5) as sock:
+        sock.sendall(f"CONNECT {target}:80 HTTP/1.1\r\nHost: {target}:80\r\n\r\n".encode())
+        assert not sock.recv(4096).startswith(b"HTTP/1.1 200")
+    (record,) = proxy.wait_for_records(1)
+    assert record.outcome == Outcome.REJECTED
+    assert ("not allowed" in (record.detail or "")) is not allowed
+    assert bool(dialed) is allowed
+
+
 def test_refused_socks5_credentials_recorded(
     launch: Launch, proxy_ca: CertificateAuthority
 ) -> None:

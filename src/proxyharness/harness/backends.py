@@ -33,6 +33,7 @@ from .staging import ServerPool, Unavailable, proxy_key
 if TYPE_CHECKING:
     from ..fixtures.certs import CertificateAuthority
     from ..fixtures.mitm import Mitmproxy
+    from ..fixtures.names import VirtualDNS
     from ..fixtures.server import FakeServer
 
 __all__ = [
@@ -107,7 +108,7 @@ def make_backend(name: str, pool: ServerPool) -> Backend:
     if name == "fakes":
         return FakesBackend(pool)
     if name == "mitmproxy":
-        return MitmBackend(pool.resources.proxy_ca, pool.resources.untrusted_ca)
+        return MitmBackend(pool.resources.proxy_ca, pool.resources.untrusted_ca, pool.dns)
     raise ValueError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
 
 
@@ -286,12 +287,15 @@ class MitmBackend(Backend):
     START_ATTEMPTS = 3
     START_TIMEOUT = 10.0
 
-    def __init__(self, ca: CertificateAuthority, untrusted_ca: CertificateAuthority) -> None:
+    def __init__(
+        self, ca: CertificateAuthority, untrusted_ca: CertificateAuthority, dns: VirtualDNS
+    ) -> None:
         from ..fixtures.mitm import _mitmproxy
 
         _mitmproxy()  # ProgramMissing now rather than in the first scenario
         self.ca = ca
         self.untrusted_ca = untrusted_ca
+        self.dns = dns
         self._proxy: Mitmproxy | None = None
         self._layout: _Layout | None = None
         #: Free ports picked for the regular and socks5 listeners, kept across restarts.
@@ -375,7 +379,11 @@ class MitmBackend(Backend):
         from ..fixtures.mitm import Mitmproxy
 
         proxy = Mitmproxy(
-            layout.ca, auth=layout.auth, modes=layout.modes(), start_timeout=self.START_TIMEOUT
+            layout.ca,
+            auth=layout.auth,
+            modes=layout.modes(),
+            dns=self.dns,
+            start_timeout=self.START_TIMEOUT,
         )
         proxy.start()
         self.starts += 1
