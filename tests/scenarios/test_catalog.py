@@ -104,7 +104,7 @@ def test_every_rule_has_a_scenario(spec_rules: dict[str, tuple[bool, bool]]) -> 
 
 def test_size_is_in_the_low_hundreds() -> None:
     """The runner targets 100 scenarios/s: the catalog stays a few hundred."""
-    assert 250 <= len(CATALOG) <= 500
+    assert 250 <= len(CATALOG) <= 600
 
 
 def test_ids_are_unique_and_well_formed() -> None:
@@ -387,6 +387,54 @@ def test_sel_and_os_rules_run_under_each_profile_that_applies(rule: str) -> None
         assert found == {"macos", "windows"}
     else:
         assert found == {"linux", "macos", "windows"}
+
+
+PROTOCOL_FAMILIES = ("SOCKS", "HTTP", "ERR")
+
+
+def _configured_sibling(twin: Scenario) -> Scenario:
+    """The scenario an ``explicit`` twin was made from (its ID without the label)."""
+    sibling_id = twin.id.replace(",explicit]", "]")
+    (sibling,) = [s for s in CATALOG if s.id == sibling_id]
+    return sibling
+
+
+def test_protocol_scenarios_have_explicit_twins() -> None:
+    """Every SOCKS, HTTP and ERR scenario with a proxy variable has a proxy=URL twin.
+
+    Only SOCKS-01's OS-configured proxy and direct connection have none.
+    """
+    ids = {s.id for s in CATALOG}
+    untwinned = []
+    for scenario in CATALOG:
+        if RULES_BY_ID[scenario.rule].family not in PROTOCOL_FAMILIES:
+            continue
+        assert scenario.id.endswith("]"), scenario.id
+        if "explicit" not in scenario.id and scenario.id[:-1] + ",explicit]" not in ids:
+            untwinned.append(scenario.id)
+    assert untwinned == [
+        "SOCKS-01.os-socks-selected[ws,windows]",
+        "SOCKS-01.direct-works[ws]",
+        "SOCKS-01.direct-works[wss]",
+    ]
+
+
+@pytest.mark.parametrize("twin", [s for s in CATALOG if s.id.endswith(",explicit]")], ids=by_id)
+def test_explicit_twins_differ_only_in_where_the_proxy_comes_from(twin: Scenario) -> None:
+    """A twin passes its sibling's one proxy variable as proxy=URL; all else is equal."""
+    sibling = _configured_sibling(twin)
+    (name,) = [n for n in sibling.given.env if n.lower().endswith("_proxy")]
+    assert RULES_BY_ID[twin.rule].family in PROTOCOL_FAMILIES
+    assert twin.given.proxy == sibling.given.env[name]
+    assert twin.given.env == {k: v for k, v in sibling.given.env.items() if k != name}
+    assert twin.expect == sibling.expect
+    assert twin.requires == sibling.requires | {"explicit-proxy"}
+    assert (twin.target, twin.proxies, twin.names, twin.info) == (
+        sibling.target,
+        sibling.proxies,
+        sibling.names,
+        sibling.info,
+    )
 
 
 def test_explanation_mentions_name_real_scenarios() -> None:

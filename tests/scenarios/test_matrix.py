@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import urllib.request
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -15,9 +16,11 @@ from proxyharness.scenarios.matrix import (
     Variant,
     environment_proxies,
     expand,
+    explicit_twin,
     no_proxy_forms,
     os_profiles,
     own_os,
+    proxy_sources,
     respell,
     schemes,
     spell,
@@ -228,3 +231,58 @@ def test_no_proxy_forms_dimension() -> None:
     assert expanded["SEL-03.base[ws,glob]"].expect == PROXY
     assert expanded["SEL-03.base[ws,ipv6]"].target.host == "::1"
     assert "SEL-03.base[wss,trailing-dot]" not in expanded
+
+
+def test_proxy_sources_label_only_the_explicit_twin() -> None:
+    """The configured variant keeps the ID; the twin is labelled after the scheme."""
+    base = scenario({"https_proxy": "{P.url}"})
+    expanded = expand(base, schemes(), proxy_sources())
+    assert [s.id for s in expanded] == [
+        "SEL-03.base[ws]",
+        "SEL-03.base[ws,explicit]",
+        "SEL-03.base[wss]",
+        "SEL-03.base[wss,explicit]",
+    ]
+    assert [v.label for v in proxy_sources("explicit")] == ["explicit"]
+
+
+def test_explicit_twin_moves_the_variable_to_the_proxy_argument() -> None:
+    """The variable's template becomes proxy=; the expectation is unchanged."""
+    base = scenario({"https_proxy": "{P.url}", "REQUEST_METHOD": "GET"})
+    twin = explicit_twin(base)
+    assert twin is not None
+    assert twin.given.proxy == "{P.url}"
+    assert twin.given.env == {"REQUEST_METHOD": "GET"}
+    assert twin.expect == base.expect
+    assert twin.requires == base.requires | {"explicit-proxy"}
+    assert twin.description == "A base; the proxy is given as proxy=URL."
+
+
+def test_explicit_twin_of_nothing_to_pass_is_dropped() -> None:
+    """No proxy variable (a direct connection, an empty value): no twin."""
+    assert explicit_twin(scenario({}, DIRECT)) is None
+    assert explicit_twin(scenario({"https_proxy": ""}, DIRECT)) is None
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"https_proxy": "{P.url}", "http_proxy": "{P.url}"},
+        {"https_proxy": "{P.url}", "no_proxy": "*"},
+    ],
+)
+def test_explicit_twin_refuses_what_would_change_the_expectation(env: dict[str, str]) -> None:
+    """Several proxy variables, or no_proxy (an explicit proxy overrides it): ValueError."""
+    with pytest.raises(ValueError, match="explicit twin"):
+        explicit_twin(scenario(env))
+
+
+def test_explicit_twin_refuses_an_os_configuration_or_a_proxy_argument() -> None:
+    """OS settings or an explicit proxy already: ValueError."""
+    windows = OsProfile("windows", {"ProxyEnable": 1, "ProxyServer": "{P.netloc}"})
+    with pytest.raises(ValueError, match="explicit twin"):
+        explicit_twin(scenario({"https_proxy": "{P.url}"}, os=windows))
+    base = scenario({"https_proxy": "{P.url}"})
+    argument = dataclasses.replace(base, given=dataclasses.replace(base.given, proxy="{P.url}"))
+    with pytest.raises(ValueError, match="explicit twin"):
+        explicit_twin(argument)

@@ -1,21 +1,23 @@
 """ERR: failures (RULES.md ERR-01 to ERR-04).
 
-Proxies are configured with ``https_proxy``; targets are ``ws://`` (the failure
-happens before any TLS with the server). For ERR-04 the runner compares sockets,
-tasks and threads before and after each case.
+Proxies are configured with ``https_proxy``, and every scenario has an ``explicit``
+twin passing the same proxy as ``proxy=URL`` (:func:`.matrix.proxy_sources`); targets
+are ``ws://`` (the failure happens before any TLS with the server). For ERR-04 the
+runner compares sockets, tasks and threads before and after each case.
 """
 
 from __future__ import annotations
 
 from ._build import PROXY_HOST, fails, make, nowhere
-from .matrix import expand, schemes
+from .matrix import expand, proxy_sources, schemes
 from .model import Expect, ProxyKind, ProxySpec, Scenario
 
 __all__ = ["scenarios"]
 
 ENV = {"https_proxy": "{P.url}"}
-#: Short enough to keep a silent proxy cheap, long enough for a loaded machine.
-OPEN_TIMEOUT = 1.0
+#: The opening timeout of the silent-proxy cases: they wait it out whatever its length,
+#: and nothing but the silent proxy is slow in them, so it is kept short.
+OPEN_TIMEOUT = 0.25
 
 
 def _spec(
@@ -112,4 +114,4 @@ def _one(
         env=ENV,
         options=options,
     )
-    return expand(base, schemes("ws"))
+    return expand(base, schemes("ws"), proxy_sources())

@@ -1,14 +1,16 @@
 """HTTP: HTTP and HTTPS proxies (RULES.md HTTP-01 to HTTP-08).
 
-Proxies are configured with ``https_proxy``. ``https`` proxies are reached by the
-virtual name ``proxy.example`` unless the scenario is about addresses. The runner
-checks every case for ``Proxy-Authorization`` at the origin server (HTTP-02).
+Proxies are configured with ``https_proxy``, and every scenario has an ``explicit``
+twin passing the same proxy as ``proxy=URL`` (:func:`.matrix.proxy_sources`), with the
+same expectation. ``https`` proxies are reached by the virtual name ``proxy.example``
+unless the scenario is about addresses. The runner checks every case for
+``Proxy-Authorization`` at the origin server (HTTP-02).
 """
 
 from __future__ import annotations
 
 from ._build import HOST, PROXY_HOST, SPEC, fails, make, via
-from .matrix import expand, schemes
+from .matrix import expand, proxy_sources, schemes
 from .model import Expect, ProxySpec, Scenario, Scheme
 
 __all__ = ["scenarios"]
@@ -57,7 +59,7 @@ def _http01() -> list[Scenario]:
             env=ENV,
             host=host,
         )
-        result += expand(base, schemes(*which))
+        result += expand(base, schemes(*which), proxy_sources())
     return result
 
 
@@ -87,7 +89,11 @@ def _http02() -> list[Scenario]:
         names=(PROXY_HOST,),
         env=ENV,
     )
-    return [*expand(basic, schemes()), *expand(utf8, schemes("ws")), *expand(over_tls, schemes())]
+    return [
+        *expand(basic, schemes(), proxy_sources()),
+        *expand(utf8, schemes("ws"), proxy_sources()),
+        *expand(over_tls, schemes(), proxy_sources()),
+    ]
 
 
 def _http03() -> list[Scenario]:
@@ -117,7 +123,7 @@ def _http03() -> list[Scenario]:
             proxies={"P": ProxySpec("http", fault=fault)},
             env=ENV,
         )
-        result += expand(base, schemes(*which))
+        result += expand(base, schemes(*which), proxy_sources())
     return result
 
 
@@ -149,8 +155,11 @@ def _http04() -> list[Scenario]:
         env=ENV,
         options={"proxy_server_hostname": "other.example"},
     )
-    return [*expand(by_name, schemes()), *expand(by_address, schemes("ws")),
-            *expand(override, schemes("ws"))]  # fmt: skip
+    return [
+        *expand(by_name, schemes(), proxy_sources()),
+        *expand(by_address, schemes("ws"), proxy_sources()),
+        *expand(override, schemes("ws"), proxy_sources()),
+    ]
 
 
 def _http05() -> list[Scenario]:
@@ -171,7 +180,10 @@ def _http05() -> list[Scenario]:
         env=ENV,
         untrusted_certificate=True,
     )
-    return [*expand(end_to_end, schemes("wss")), *expand(untrusted, schemes("wss"))]
+    return [
+        *expand(end_to_end, schemes("wss"), proxy_sources()),
+        *expand(untrusted, schemes("wss"), proxy_sources()),
+    ]
 
 
 def _http06() -> list[Scenario]:
@@ -195,7 +207,10 @@ def _http06() -> list[Scenario]:
         env=ENV,
         default_trust=True,
     )
-    return [*expand(explicit, schemes("wss")), *expand(default, schemes("wss"))]
+    return [
+        *expand(explicit, schemes("wss"), proxy_sources()),
+        *expand(default, schemes("wss"), proxy_sources()),
+    ]
 
 
 def _http07() -> list[Scenario]:
@@ -228,9 +243,9 @@ def _http07() -> list[Scenario]:
         env=ENV,
     )
     return [
-        *expand(untrusted_proxy, schemes()),
-        *expand(untrusted_server, schemes("wss")),
-        *expand(apart, schemes("wss")),
+        *expand(untrusted_proxy, schemes(), proxy_sources()),
+        *expand(untrusted_server, schemes("wss"), proxy_sources()),
+        *expand(apart, schemes("wss"), proxy_sources()),
     ]
 
 
@@ -252,4 +267,7 @@ def _http08() -> list[Scenario]:
         env=ENV,
         options={"additional_headers": {"X-Handshake-Only": "yes"}},
     )
-    return [*expand(user_agent, schemes("ws")), *expand(extra, schemes("ws"))]
+    return [
+        *expand(user_agent, schemes("ws"), proxy_sources()),
+        *expand(extra, schemes("ws"), proxy_sources()),
+    ]

@@ -7,8 +7,8 @@ A :class:`Variant` is a label and a transform; a dimension is a tuple of variant
 does not exist (e.g. two spellings of one name under the Windows profile). Empty
 labels are left out of the ID: the ``linux`` profile, the default, has none.
 
-Dimensions, in the order their labels appear: :func:`schemes`, :func:`spellings`,
-row tables such as :func:`no_proxy_forms`, :func:`os_profiles`.
+Dimensions, in the order their labels appear: :func:`schemes`, :func:`proxy_sources`,
+:func:`spellings`, row tables such as :func:`no_proxy_forms`, :func:`os_profiles`.
 """
 
 from __future__ import annotations
@@ -29,13 +29,16 @@ __all__ = [
     "Dimension",
     "NoProxyForm",
     "OsName",
+    "ProxySource",
     "Spelling",
     "Variant",
     "environment_proxies",
     "expand",
+    "explicit_twin",
     "no_proxy_forms",
     "os_profiles",
     "own_os",
+    "proxy_sources",
     "respell",
     "schemes",
     "spell",
@@ -44,6 +47,7 @@ __all__ = [
 
 Spelling = Literal["lower", "upper", "mixed", "both"]
 OsName = Literal["linux", "macos", "windows"]
+ProxySource = Literal["configured", "explicit"]
 #: ``both``: the lower-case name holds the base's value, the upper-case one a decoy.
 SPELLINGS: tuple[Spelling, ...] = ("lower", "upper", "mixed", "both")
 OS_NAMES: tuple[OsName, ...] = ("linux", "macos", "windows")
@@ -95,6 +99,49 @@ def _with_scheme(scheme: Scheme) -> Transform:
         )
 
     return apply
+
+
+# -- where the proxy comes from: the configuration or proxy=URL -------------------------
+
+
+def explicit_twin(scenario: Scenario) -> Scenario | None:
+    """``scenario`` with its one proxy variable passed as an explicit ``proxy=URL``.
+
+    The variable is removed and its value (a template such as ``{P.url}``) becomes
+    the proxy argument, so the client's selection plays no part and the check is the
+    protocol alone; the expectation is unchanged. None when there is nothing to pass:
+    no proxy variable (a direct connection, an OS configuration). A ValueError where
+    the expectation would not carry over: an explicit proxy argument already, several
+    proxy variables, ``no_proxy`` (an explicit proxy overrides it, SEL-11).
+    """
+    given = scenario.given
+    names = [n for n, value in given.env.items() if _is_proxy_name(n) and value]
+    if not any(name.lower() != "no_proxy" for name in names):
+        return None
+    if given.proxy is not True or len(names) > 1 or given.os.settings:
+        raise ValueError(f"{scenario.id}: an explicit twin needs one proxy variable, alone")
+    (name,) = names
+    env = {key: value for key, value in given.env.items() if key != name}
+    return dataclasses.replace(
+        scenario,
+        description=scenario.description.removesuffix(".") + "; the proxy is given as proxy=URL.",
+        given=dataclasses.replace(given, env=env, proxy=given.env[name]),
+        requires=scenario.requires | {"explicit-proxy"},
+    )
+
+
+def proxy_sources(*which: ProxySource) -> Dimension:
+    """Where the client gets the proxy: both unless narrowed.
+
+    ``configured`` (no label: IDs of the base stay as they are) keeps the scenario's
+    configuration; ``explicit`` is its :func:`explicit_twin`, for clients that
+    ignore a variable but take ``proxy=URL`` (the ``explicit-proxy`` capability).
+    """
+    transforms: dict[ProxySource, tuple[str, Transform]] = {
+        "configured": ("", lambda scenario: scenario),
+        "explicit": ("explicit", explicit_twin),
+    }
+    return tuple(Variant(*transforms[source]) for source in which or ("configured", "explicit"))
 
 
 # -- variable-name spelling -------------------------------------------------------------

@@ -1,13 +1,17 @@
 """SOCKS: SOCKS4, SOCKS4a, SOCKS5, SOCKS5h (RULES.md SOCKS-01 to SOCKS-06).
 
-Proxies are configured with ``https_proxy`` (it serves ``ws://`` and ``wss://``).
-Virtual names resolve to 127.0.0.1, so local resolution sends that address.
+Proxies are configured with ``https_proxy`` (it serves ``ws://`` and ``wss://``);
+each such scenario has an ``explicit`` twin passing the same proxy as ``proxy=URL``
+(:func:`.matrix.proxy_sources`), so that clients which ignore the variable still show
+how they speak SOCKS. Not twinned: the OS-configured proxy and the direct connection
+of SOCKS-01, which pass no proxy URL. Virtual names resolve to 127.0.0.1, so local
+resolution sends that address.
 """
 
 from __future__ import annotations
 
 from ._build import HOST, SPEC, direct, fails, make, socks_fields, via, windows
-from .matrix import expand, own_os, schemes
+from .matrix import expand, own_os, proxy_sources, schemes
 from .model import ProxyKind, ProxySpec, Scenario
 
 __all__ = ["scenarios"]
@@ -25,7 +29,7 @@ def _socks01() -> list[Scenario]:
     selected = make(
         "SOCKS-01",
         "socks-selected",
-        "Without python-socks, a configured SOCKS proxy is a socks-unavailable error.",
+        "Without python-socks, a selected SOCKS proxy is a socks-unavailable error.",
         fails("socks-unavailable"),
         proxies={"P": SPEC["socks5h"]},
         env=ENV,
@@ -57,9 +61,9 @@ def _socks01() -> list[Scenario]:
         hide_python_socks=True,
     )
     return [
-        *expand(selected, schemes()),
+        *expand(selected, schemes(), proxy_sources()),
         *expand(os_selected, schemes("ws"), own_os(os_selected.given.os)),
-        *expand(http_still, schemes()),
+        *expand(http_still, schemes(), proxy_sources()),
         *expand(direct_still, schemes()),
     ]
 
@@ -76,7 +80,7 @@ def _socks02() -> list[Scenario]:
             proxies={"P": SPEC[scheme]},
             env=ENV,
         )
-        result += expand(base, schemes())
+        result += expand(base, schemes(), proxy_sources())
     ipv6 = make(
         "SOCKS-02",
         "socks5-ipv6-target",
@@ -86,7 +90,7 @@ def _socks02() -> list[Scenario]:
         env=ENV,
         host="::1",
     )
-    return [*result, *expand(ipv6, schemes("ws"))]
+    return [*result, *expand(ipv6, schemes("ws"), proxy_sources())]
 
 
 def _socks03() -> list[Scenario]:
@@ -108,7 +112,8 @@ def _socks03() -> list[Scenario]:
             proxies={"P": ProxySpec(kind, auth=("alice", "s3cret-pw"), url_scheme=scheme)},
             env=ENV,
         )
-        result += expand(base, schemes("ws") if scheme.startswith("socks4") else schemes())
+        which = schemes("ws") if scheme.startswith("socks4") else schemes()
+        result += expand(base, which, proxy_sources())
     return result
 
 
@@ -130,7 +135,7 @@ def _socks04() -> list[Scenario]:
             proxies={"P": ProxySpec("socks5", methods=methods, url_scheme="socks5h")},
             env=ENV,
         )
-        result += expand(base, schemes("ws"))
+        result += expand(base, schemes("ws"), proxy_sources())
     return result
 
 
@@ -159,7 +164,7 @@ def _socks05() -> list[Scenario]:
             proxies={"P": spec},
             env=ENV,
         )
-        result += expand(base, schemes("ws"))
+        result += expand(base, schemes("ws"), proxy_sources())
     return result
 
 
@@ -174,7 +179,7 @@ def _socks06() -> list[Scenario]:
             proxies={"P": SPEC[scheme]},
             env=ENV,
         )
-        result += expand(base, schemes("wss"))
+        result += expand(base, schemes("wss"), proxy_sources())
     untrusted = make(
         "SOCKS-06",
         "untrusted-server",
@@ -184,4 +189,4 @@ def _socks06() -> list[Scenario]:
         env=ENV,
         untrusted_certificate=True,
     )
-    return [*result, *expand(untrusted, schemes("wss"))]
+    return [*result, *expand(untrusted, schemes("wss"), proxy_sources())]
