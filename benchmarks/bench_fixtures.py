@@ -2,8 +2,10 @@
 
     python benchmarks/bench_fixtures.py [--quick]
 
-(a) time until a started fake proxy accepts a connection, vs mitmproxy in-process;
-(b) 200 sequential tunnels + one echo each, through the HTTP and SOCKS5 fakes vs direct;
+(a) time until a started fake proxy accepts a connection, vs mitmproxy in-process
+    (and vs the floor: a bare listening socket, no server at all);
+(b) 200 sequential tunnels + one echo each, through the HTTP and SOCKS5 fakes vs direct
+    (and vs the floor: the smallest asyncio SOCKS5 proxy, in this process);
 (c) 200 MB relayed through each fake vs direct (and mitmproxy when installed);
 (d) RSS added by 1000 concurrent idle tunnels through the HTTP fake.
 "fake" rows run the proxy in this process, on the fixtures' background thread, as a
@@ -27,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 from proxyharness.fixtures import _loop
 from proxyharness.fixtures.certs import CertificateAuthority
@@ -122,10 +125,22 @@ def bench_accept(rounds: int) -> dict[str, float]:
                 socket.create_connection(proxy.address).close()
                 samples.append(time.perf_counter() - start)
         results[name] = median_ms(samples)
+    results["floor: bare socket"] = bench_bare_accept(rounds)
     mitm = bench_mitmproxy_accept(max(3, rounds // 20))
     if mitm is not None:
         results["mitmproxy"] = mitm
     return results
+
+
+def bench_bare_accept(rounds: int) -> float:
+    """The floor of (a): a bare listening socket, no server, the same client call."""
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            socket.create_connection(listener.getsockname()).close()
+            samples.append(time.perf_counter() - start)
+    return median_ms(samples)
 
 
 def bench_mitmproxy_accept(rounds: int) -> float | None:
@@ -153,12 +168,11 @@ def bench_mitmproxy_accept(rounds: int) -> float | None:
                 )
                 task = asyncio.ensure_future(master.run())
                 server = master.addons.get("proxyserver")
-                while not server.listen_addrs():
-                    await asyncio.sleep(0.001)
+                while not server.listen_addrs():  # poll every iteration: no 1 ms steps
+                    await asyncio.sleep(0)
                 host, port = server.listen_addrs()[0][:2]
-                _, writer = await asyncio.open_connection(host, port)
+                socket.create_connection((host, port)).close()  # the fakes' client call
                 elapsed = time.perf_counter() - start
-                writer.close()
                 master.shutdown()
                 await asyncio.wait_for(task, 10)
                 return elapsed
@@ -190,7 +204,70 @@ def bench_sequential(echo_port: int, count: int) -> dict[str, float]:
     with served("http") as http_address, served("socks5") as socks5_address:
         results["http serve"] = run(lambda: open_http(http_address, echo_port))
         results["socks5 serve"] = run(lambda: open_socks5(socks5_address, echo_port))
+    with minimal_socks5() as floor_address:
+        results["floor: minimal"] = run(lambda: open_socks5(floor_address, echo_port))
     return results
+
+
+class _FloorUp(asyncio.Protocol):
+    """Upstream side of the floor proxy: copies to the client."""
+
+    def __init__(self, client: asyncio.Transport) -> None:
+        self.client = client
+
+    def data_received(self, data: bytes) -> None:
+        self.client.write(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.client.close()
+
+
+class _FloorClient(asyncio.Protocol):
+    """The least a SOCKS5 CONNECT proxy does: no checks, no records, no streams."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.upstream: asyncio.Transport | None = None
+        self.greeted = False
+
+    def data_received(self, data: bytes) -> None:
+        if self.upstream is not None:
+            self.upstream.write(data)
+        elif not self.greeted:
+            self.greeted = True
+            self.transport.write(b"\x05\x00")
+        else:
+            self.transport.pause_reading()
+            target = (socket.inet_ntoa(data[4:8]), int.from_bytes(data[8:10], "big"))
+            asyncio.get_running_loop().create_task(self.dial(target))
+
+    async def dial(self, target: tuple[str, int]) -> None:
+        loop = asyncio.get_running_loop()
+        self.upstream, _ = await loop.create_connection(lambda: _FloorUp(self.transport), *target)
+        self.transport.write(b"\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00")
+        self.transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.upstream is not None:
+            self.upstream.close()
+
+
+@contextlib.contextmanager
+def minimal_socks5() -> Iterator[tuple[str, int]]:
+    """(b)'s floor: the smallest asyncio SOCKS5 proxy, on the fakes' background loop."""
+
+    async def start() -> asyncio.Server:
+        return await asyncio.get_running_loop().create_server(_FloorClient, "127.0.0.1", 0)
+
+    async def stop(server: asyncio.Server) -> None:
+        server.close()
+        await asyncio.sleep(0.1)  # let the last tunnel's transports close
+
+    server = _loop.run(start())
+    try:
+        yield "127.0.0.1", server.sockets[0].getsockname()[1]
+    finally:
+        _loop.run(stop(server))
 
 
 def bench_relay(sink_port: int, megabytes: int) -> dict[str, float]:
@@ -262,10 +339,14 @@ def main() -> None:
     print(f"(a) start + first accepted connection, median of {rounds} (ms)")
     accept = bench_accept(rounds)
     for name, value in accept.items():
-        print(f"    {name:14} {value:9.3f}")
+        print(f"    {name:18} {value:9.3f}")
     if "mitmproxy" in accept:
         fastest = min(accept["http fake"], accept["socks5 fake"])
         print(f"    mitmproxy / fake: {accept['mitmproxy'] / fastest:.0f}x")
+        floor = accept["floor: bare socket"]
+        print(
+            f"    mitmproxy / floor: {accept['mitmproxy'] / floor:.0f}x (the best any fake can get)"
+        )
 
     with targets() as (echo_port, sink_port):
         print(f"(b) {tunnels} sequential tunnels + one echo each (s)")
