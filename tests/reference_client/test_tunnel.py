@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 import ssl
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from proxyharness.reference_client import (
     connect,
     parse_proxy_url,
 )
+from proxyharness.reference_client.stream import ByteStream
 from proxyharness.reference_client.tunnel import USER_AGENT, connect_request
 from proxyharness.reference_client.uri import parse_ws_uri
 
@@ -539,3 +541,23 @@ async def test_bad_server_certificate(
         )
     assert raised.value.kind == "server-tls"
     check.verify(*([] if proxy is None else [(proxy, 1)]), (wss_server, 1))
+
+
+@pytest.mark.asyncio
+async def test_wrapped_socket_has_nagle_off() -> None:
+    """A socket made without IPPROTO_TCP (as python-socks makes them) gets TCP_NODELAY.
+
+    asyncio sets it only for IPPROTO_TCP sockets; without it the request written after
+    the TLS Finished waits for the peer's delayed ACK.
+    """
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        plain = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        plain.connect(listener.getsockname())
+        assert plain.proto == 0
+        assert not plain.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        stream = await ByteStream.wrap(plain)
+        try:
+            assert plain.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        finally:
+            stream.abort()
+        listener.accept()[0].close()

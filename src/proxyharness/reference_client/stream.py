@@ -47,9 +47,17 @@ class ByteStream(asyncio.Protocol):
 
     @classmethod
     async def wrap(cls, sock: socket.socket) -> Self:
-        """Take over a connected socket (closed if this fails)."""
+        """Take over a connected socket (closed if this fails).
+
+        asyncio turns Nagle's algorithm off only for sockets created with protocol
+        IPPROTO_TCP; python-socks' sockets are created with 0, so it is done here, or a
+        write following an unacknowledged one (the request after the TLS Finished)
+        waits for the peer's delayed ACK, about 40 ms on Linux.
+        """
         loop = asyncio.get_running_loop()
         try:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             _, protocol = await loop.create_connection(cls, sock=sock)
         except BaseException:
             sock.close()
