@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 from proxyharness import scenarios as package
+from proxyharness.reference_client.errors import KINDS
 from proxyharness.scenarios import (
     ANY,
     CAPABILITIES,
     EXPLANATION_MENTIONS,
+    OPTION_CAPABILITIES,
     RULES,
     RULES_BY_ID,
     Scenario,
@@ -35,19 +37,8 @@ from proxyharness.scenarios.rules import rule_index
 
 CATALOG = all_scenarios()
 IDS_FILE = Path(__file__).with_name("catalog_ids.txt")
-ERROR_KINDS = {
-    "invalid-proxy",
-    "socks-unavailable",
-    "proxy-refused",
-    "proxy-rejected",
-    "proxy-answer",
-    "proxy-tls",
-    "server-failed",
-    "server-tls",
-    "handshake-rejected",
-    "timeout",
-    "invalid-uri",
-}
+#: Kinds a scenario may expect: the client's, but "closed" (it comes after opening).
+EXPECTED_KINDS = KINDS - {"closed"}
 #: Client options the agents know (harness.agents); anything else would be N/A.
 OPTIONS = {"open_timeout", "proxy_server_hostname", "additional_headers", "caller_socket"}
 ENDPOINT_FIELDS = {"url", "netloc", "host", "port"}
@@ -215,7 +206,7 @@ def test_expectations_are_consistent(scenario: Scenario) -> None:
         assert isinstance(expect.proxy, str)
     if expect.route in ("direct", "nowhere"):
         assert expect.proxy is None
-    assert expect.error is None or expect.error in ERROR_KINDS
+    assert expect.error is None or expect.error in EXPECTED_KINDS
     if expect.error is None:
         assert expect.route is not ANY, "a success must say its route"
     if expect.error == "invalid-proxy":
@@ -246,16 +237,13 @@ def test_requirements_and_options_are_known(scenario: Scenario) -> None:
     """Requirements are documented capabilities; options are ones agents know."""
     assert scenario.requires <= set(CAPABILITIES)
     assert set(scenario.given.options) <= OPTIONS
-    if "open_timeout" in scenario.given.options:
-        assert "open-timeout" in scenario.requires
+    assert {OPTION_CAPABILITIES[option] for option in scenario.given.options} <= scenario.requires
     if isinstance(scenario.given.proxy, str):
         assert "explicit-proxy" in scenario.requires
     if scenario.given.proxy is None:
         assert "no-proxy" in scenario.requires
     if scenario.given.hide_python_socks:
         assert "without-python-socks" in scenario.requires
-    if scenario.given.options.get("caller_socket"):
-        assert "sock-arg" in scenario.requires
 
 
 @pytest.mark.parametrize("scenario", CATALOG, ids=by_id)

@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 __all__ = [
+    "KINDS",
     "ClientError",
     "ConnectionClosed",
     "HandshakeRejected",
@@ -289,3 +290,14 @@ class ConnectionClosed(ClientError):
             return "connection closed without a close frame"
         reason = f" ({self.reason})" if self.reason else ""
         return f"connection closed with code {self.code}{reason}"
+
+
+def _leaf_kinds(cls: type[ClientError]) -> frozenset[str]:
+    subclasses = cls.__subclasses__()
+    if not subclasses:
+        return frozenset({cls.kind})
+    return frozenset().union(*(_leaf_kinds(sub) for sub in subclasses))
+
+
+#: The kinds an error of the client can have: those of the leaves of the tree above.
+KINDS = _leaf_kinds(ClientError)

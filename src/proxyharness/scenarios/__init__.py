@@ -10,7 +10,7 @@ Pure data: nothing here imports the fixtures, the reference client or the harnes
 
 from __future__ import annotations
 
-from ._build import CAPABILITIES
+from ._build import CAPABILITIES, OPTION_CAPABILITIES, RUNNER_CAPABILITIES
 from .catalog import all_scenarios, rule_counts, scenarios_for
 from .diag import EXPLANATION_MENTIONS
 from .model import (
@@ -32,8 +32,10 @@ __all__ = [
     "CAPABILITIES",
     "EXPLANATION_MENTIONS",
     "FAMILIES",
+    "OPTION_CAPABILITIES",
     "RULES",
     "RULES_BY_ID",
+    "RUNNER_CAPABILITIES",
     "Expect",
     "Family",
     "Given",

@@ -24,15 +24,16 @@ HOST = "www.example.com"
 #: A virtual name for proxies reached by name (HTTP-04, HTTP-06).
 PROXY_HOST = "proxy.example"
 
-#: Capabilities scenarios require. The agent ones are those of
-#: ``harness.agents.CAPABILITIES``; ``bind-port-*`` are the runner's own (see URL-04
-#: in :mod:`.url`). ``sock-arg`` goes with ``options={"caller_socket": True}``: the
-#: agent connects a socket to the server and gives it to the client.
+#: Capabilities, with what each means: the agents' (``harness.agents.CAPABILITIES`` is
+#: made of these) and the runner's own, ``bind-port-*`` (see URL-04 in :mod:`.url`).
+#: ``sock-arg`` goes with ``options={"caller_socket": True}``: the agent connects a
+#: socket to the server and gives it to the client.
 CAPABILITIES: Mapping[str, str] = {
     "explicit-proxy": "the client takes an explicit proxy URL (proxy=URL)",
     "no-proxy": "the client can disable proxies (proxy=None)",
     "proxy-ssl": "the client takes a trust for the proxy apart from the server's",
     "proxy-server-hostname": "the client can override the SNI sent to an https proxy",
+    "server-hostname": "the client can override the SNI sent to the server",
     "open-timeout": "the client takes an opening timeout",
     "additional-headers": "the client can add headers to the WebSocket handshake",
     "explain": "the client can say why it chose a route",
@@ -41,6 +42,16 @@ CAPABILITIES: Mapping[str, str] = {
     "bind-port-80": "runner: the scenario's proxy can listen on 127.0.0.1:80",
     "bind-port-443": "runner: the scenario's proxy can listen on 127.0.0.1:443",
     "bind-port-1080": "runner: the scenario's proxy can listen on 127.0.0.1:1080",
+}
+#: The runner's capabilities among :data:`CAPABILITIES`; the others are the agents'.
+RUNNER_CAPABILITIES = frozenset(c for c in CAPABILITIES if c.startswith("bind-port-"))
+#: Client options (``Given.options``) and the capability that lets an agent pass each.
+OPTION_CAPABILITIES: Mapping[str, str] = {
+    "open_timeout": "open-timeout",
+    "server_hostname": "server-hostname",
+    "proxy_server_hostname": "proxy-server-hostname",
+    "additional_headers": "additional-headers",
+    "caller_socket": "sock-arg",
 }
 
 #: macOS System Configuration reports a SOCKS proxy from Python 3.12 on (FACTS §3).
@@ -174,9 +185,7 @@ def make(
         needs.add("explicit-proxy")
     elif proxy is None:
         needs.add("no-proxy")
-    for option, capability in _OPTION_CAPABILITIES.items():
-        if option in options:
-            needs.add(capability)
+    needs.update(OPTION_CAPABILITIES[option] for option in options)
     if hide_python_socks:
         needs.add("without-python-socks")
     return Scenario(
@@ -200,18 +209,14 @@ def make(
     )
 
 
-_OPTION_CAPABILITIES = {
-    "open_timeout": "open-timeout",
-    "proxy_server_hostname": "proxy-server-hostname",
-    "additional_headers": "additional-headers",
-}
-
 __all__ = [
     "ANY",
     "CAPABILITIES",
     "HOST",
     "MACOS_REPORTS_SOCKS",
+    "OPTION_CAPABILITIES",
     "PROXY_HOST",
+    "RUNNER_CAPABILITIES",
     "SPEC",
     "WINDOWS_OVERRIDE_FNMATCH",
     "direct",

@@ -581,7 +581,6 @@ def _sel13() -> list[Scenario]:
         proxies={"P": HTTP},
         env={"https_proxy": "{P.url}"},
         # The agent connects a socket to the server itself and hands it to the client.
-        options={"caller_socket": True},
-        requires={"sock-arg"},
+        options={"caller_socket": True},  # requires sock-arg
     )
     return expand(base, schemes())

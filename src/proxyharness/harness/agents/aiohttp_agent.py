@@ -130,7 +130,6 @@ class AiohttpAgent:
     capabilities = frozenset(
         {"explicit-proxy", "no-proxy", "server-hostname", "open-timeout", "additional-headers"}
     )
-    _options = frozenset({"open_timeout", "server_hostname", "additional_headers"})
 
     def __init__(self) -> None:
         #: The server's (host, port) of the last exchange, for error_kind.
@@ -149,7 +148,7 @@ class AiohttpAgent:
 
     def kwargs(self, call: Call) -> dict[str, Any]:
         """``ws_connect``'s keyword arguments for ``call``."""
-        _check_options(call, self._options)
+        _check_options(call, self.capabilities)
         kwargs: dict[str, Any] = {}
         if isinstance(call.proxy, str):
             kwargs["proxy"] = call.proxy

@@ -45,11 +45,10 @@ the value is a class or a zero-argument callable returning an agent::
     [project.entry-points."proxyharness.agents"]
     myclient = "mypackage.proxyharness_agent:MyAgent"
 
-Capabilities a scenario may require (:data:`CAPABILITIES`): ``explicit-proxy``
-(``proxy=URL``), ``no-proxy`` (``proxy=None``), ``proxy-ssl`` (a trust for the proxy
-apart from the server's), ``proxy-server-hostname``, ``server-hostname``,
-``open-timeout``, ``additional-headers``, ``explain`` (says why it chose a route),
-``without-python-socks`` (runs with python-socks hidden).
+An agent declares the capabilities it has (:data:`CAPABILITIES`; what each means is
+in ``proxyharness.scenarios.CAPABILITIES``); a scenario requiring another one is N/A
+for it. A call option is passed only to an agent with the capability that allows it
+(``scenarios.OPTION_CAPABILITIES``).
 """
 
 from __future__ import annotations
@@ -66,6 +65,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from ...reference_client.errors import KINDS
+from ...scenarios import CAPABILITIES as SCENARIO_CAPABILITIES
+from ...scenarios import OPTION_CAPABILITIES, RUNNER_CAPABILITIES
 
 __all__ = [
     "BUILTIN",
@@ -95,22 +98,7 @@ __all__ = [
 ENTRY_POINT_GROUP = "proxyharness.agents"
 
 #: Error kinds, as the reference client names them (``reference_client.errors``).
-ERROR_KINDS = frozenset(
-    {
-        "invalid-uri",
-        "invalid-proxy",
-        "socks-unavailable",
-        "proxy-refused",
-        "proxy-rejected",
-        "proxy-answer",
-        "proxy-tls",
-        "server-failed",
-        "server-tls",
-        "handshake-rejected",
-        "timeout",
-        "closed",
-    }
-)
+ERROR_KINDS = KINDS
 #: A TLS failure whose hop the client does not say: proxy-tls or server-tls, from the wire.
 HOP_TLS = "tls"
 #: A refused connection whose hop the client does not say: proxy-refused or server-failed.
@@ -120,20 +108,8 @@ HOP_LOST = "lost"
 #: The three kinds whose hop the harness decides from the wire.
 HOP_KINDS = frozenset({HOP_TLS, HOP_REFUSED, HOP_LOST})
 
-CAPABILITIES = frozenset(
-    {
-        "explicit-proxy",
-        "no-proxy",
-        "proxy-ssl",
-        "proxy-server-hostname",
-        "server-hostname",
-        "open-timeout",
-        "additional-headers",
-        "explain",
-        "without-python-socks",
-        "sock-arg",
-    }
-)
+#: What an agent may declare: the catalog's capabilities but the runner's own.
+CAPABILITIES = frozenset(SCENARIO_CAPABILITIES) - RUNNER_CAPABILITIES
 #: Seconds a client gets to open when the scenario does not say.
 DEFAULT_OPEN_TIMEOUT = 10.0
 #: ``command:PATH`` names a command agent (:mod:`.command_agent`).
@@ -222,8 +198,9 @@ def _python_socks_hidden() -> bool:
     return "python_socks" in sys.modules and sys.modules["python_socks"] is None
 
 
-def _check_options(call: Call, known: frozenset[str]) -> None:
-    unknown = sorted(set(call.options) - known)
+def _check_options(call: Call, capabilities: frozenset[str]) -> None:
+    """Raise NotSupported for an option none of ``capabilities`` lets the client pass."""
+    unknown = sorted(o for o in call.options if OPTION_CAPABILITIES.get(o) not in capabilities)
     if unknown:
         raise NotSupported(f"option {unknown[0]!r} is not supported")
 

@@ -35,7 +35,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ...scenarios import OPTION_CAPABILITIES
 from .base import (
+    CAPABILITIES,
     COMMAND_PREFIX,
     ERROR_KINDS,
     HOP_KINDS,
@@ -46,25 +48,9 @@ from .process import ChildResult, require_own_process_view, run_child, virtual_h
 
 __all__ = ["COMMAND_CAPABILITIES", "CommandAgent", "CommandError", "ProtocolError"]
 
-#: Capabilities a command may declare (``explain`` and ``without-python-socks`` have no
-#: meaning out of process).
-COMMAND_CAPABILITIES = frozenset(
-    {
-        "explicit-proxy",
-        "no-proxy",
-        "proxy-ssl",
-        "proxy-server-hostname",
-        "server-hostname",
-        "open-timeout",
-        "additional-headers",
-    }
-)
-#: Options passed on, by the capability that allows them (``open_timeout`` always is).
-_OPTION_CAPABILITY = {
-    "server_hostname": "server-hostname",
-    "proxy_server_hostname": "proxy-server-hostname",
-    "additional_headers": "additional-headers",
-}
+#: Capabilities a command may declare (``explain``, ``without-python-socks`` and
+#: ``sock-arg`` have no meaning out of process).
+COMMAND_CAPABILITIES = CAPABILITIES - {"explain", "without-python-socks", "sock-arg"}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: Seconds a describe request may take.
 DESCRIBE_TIMEOUT = 10.0
@@ -186,7 +172,7 @@ class CommandAgent:
         for option, value in call.options.items():
             if option == "open_timeout":
                 continue
-            if _OPTION_CAPABILITY.get(option) not in self.capabilities:
+            if OPTION_CAPABILITIES.get(option) not in self.capabilities:
                 raise NotSupported(f"option {option!r} is not supported")
             options[option] = dict(value) if isinstance(value, Mapping) else value
         return {

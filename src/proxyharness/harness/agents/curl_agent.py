@@ -203,7 +203,6 @@ class CurlAgent:
     capabilities = frozenset(
         {"explicit-proxy", "no-proxy", "proxy-ssl", "open-timeout", "additional-headers"}
     )
-    _options = frozenset({"open_timeout", "additional_headers"})
 
     def __init__(self, executable: str = "curl") -> None:
         self.executable = executable
@@ -238,7 +237,7 @@ class CurlAgent:
 
     def arguments(self, call: Call, names: Sequence[tuple[str, int, str]] = ()) -> list[str]:
         """The curl command line for ``call``; ``names`` are (name, port, address) to resolve."""
-        _check_options(call, self._options)
+        _check_options(call, self.capabilities)
         timeout = call.open_timeout
         path = self._probe()[0] or self.executable
         argv = [path, "--silent", "--show-error", "--no-buffer", "--upload-file", "."]

@@ -16,15 +16,6 @@ class ReferenceAgent:
 
     name = "reference"
     capabilities = CAPABILITIES
-    _options = frozenset(
-        {
-            "open_timeout",
-            "proxy_server_hostname",
-            "server_hostname",
-            "additional_headers",
-            "caller_socket",
-        }
-    )
 
     @property
     def version(self) -> str:
@@ -40,7 +31,7 @@ class ReferenceAgent:
     async def exchange(self, call: Call) -> str | bytes:
         from ...reference_client import connect
 
-        _check_options(call, self._options)
+        _check_options(call, self.capabilities)
         options: dict[str, Any] = dict(call.options)
         options.setdefault("open_timeout", call.open_timeout)
         if options.pop("caller_socket", False):

@@ -124,7 +124,6 @@ class WebsocketClientAgent:
             "without-python-socks",
         }
     )
-    _options = frozenset({"open_timeout", "server_hostname", "additional_headers"})
 
     def __init__(self) -> None:
         self._fresh: ModuleType | None = None
@@ -161,7 +160,7 @@ class WebsocketClientAgent:
 
     def kwargs(self, call: Call) -> dict[str, Any]:
         """``create_connection``'s keyword arguments for ``call``."""
-        _check_options(call, self._options)
+        _check_options(call, self.capabilities)
         kwargs: dict[str, Any] = {"timeout": call.open_timeout}
         if call.proxy is None:
             raise NotSupported("websocket-client cannot turn off the environment's proxy")

@@ -8,6 +8,7 @@ from types import ModuleType
 from typing import Any
 
 from .base import (
+    CAPABILITIES,
     Call,
     _check_options,
     _python_socks_hidden,
@@ -60,27 +61,8 @@ def websockets_error_kind(exc: BaseException) -> str | None:
 class _Websockets:
     """What the two websockets agents share."""
 
-    capabilities = frozenset(
-        {
-            "explicit-proxy",
-            "no-proxy",
-            "proxy-ssl",
-            "proxy-server-hostname",
-            "server-hostname",
-            "open-timeout",
-            "additional-headers",
-            "without-python-socks",
-        }
-    )
-    _options = frozenset(
-        {
-            "open_timeout",
-            "proxy_server_hostname",
-            "server_hostname",
-            "additional_headers",
-            "user_agent_header",
-        }
-    )
+    #: Everything but saying why (``explain``) and a caller's socket (``sock-arg``).
+    capabilities = CAPABILITIES - {"explain", "sock-arg"}
     #: The client module, e.g. ``websockets.asyncio.client``.
     module_name = ""
 
@@ -126,7 +108,7 @@ class _Websockets:
         return self._fresh
 
     def kwargs(self, call: Call) -> dict[str, Any]:
-        _check_options(call, self._options)
+        _check_options(call, self.capabilities)
         kwargs: dict[str, Any] = dict(call.options)
         kwargs["proxy"] = call.proxy
         kwargs["open_timeout"] = call.open_timeout
