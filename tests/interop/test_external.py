@@ -170,15 +170,15 @@ def test_tinyproxy_answers(launch: Launch, closed_port: int) -> None:
     assert exchange(proxy.port, connect_request(target)).startswith(b"HTTP/1.0 407 ")
     wrong = connect_request(target, ("alice", "wrong"))
     assert exchange(proxy.port, wrong).startswith(b"HTTP/1.0 401 Unauthorized")
-    right = connect_request(f"10.0.0.1:{closed_port}", ("alice", "secret"))
+    right = connect_request(f"192.0.2.1:{closed_port}", ("alice", "secret"))
     assert exchange(proxy.port, right).startswith(b"HTTP/1.1 403 Filtered")
     records = proxy.wait_for_records(3)
     assert [(r.target_host, r.outcome) for r in records] == [
         ("127.0.0.1", Outcome.REJECTED),
         ("127.0.0.1", Outcome.REJECTED),
-        ("10.0.0.1", Outcome.REJECTED),
+        ("192.0.2.1", Outcome.REJECTED),
     ]
-    assert records[2].detail == 'Proxying refused on filtered domain "10.0.0.1"'
+    assert records[2].detail == 'Proxying refused on filtered domain "192.0.2.1"'
 
 
 def test_squid_answers(launch: Launch, closed_port: int) -> None:
@@ -189,7 +189,7 @@ def test_squid_answers(launch: Launch, closed_port: int) -> None:
     assert exchange(proxy.port, connect_request(target)).startswith(b"HTTP/1.1 407 ")
     wrong = connect_request(target, ("alice", "wrong"))
     assert exchange(proxy.port, wrong).startswith(b"HTTP/1.1 407 ")
-    right = connect_request(f"10.0.0.1:{closed_port}", ("alice", "p@ss:w/rd"))
+    right = connect_request(f"192.0.2.1:{closed_port}", ("alice", "p@ss:w/rd"))
     assert exchange(proxy.port, right).startswith(b"HTTP/1.1 403 ")
     refused = connect_request(target, ("alice", "p@ss:w/rd"))
     assert exchange(proxy.port, refused).startswith(b"HTTP/1.1 503 ")
