@@ -6,7 +6,7 @@ import base64
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import pytest
@@ -61,11 +61,9 @@ def group_gone(pgid: int, timeout: float = 5.0) -> bool:
 
 
 @pytest.fixture
-def closed_port() -> Iterator[int]:
+def closed_port() -> int:
     """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
+    return external.free_port()
 
 
 class NoSuchProgram(Microsocks):

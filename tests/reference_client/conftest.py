@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from proxyharness.fixtures.certs import CertificateAuthority
+from proxyharness.fixtures.external import free_port
 from proxyharness.fixtures.faults import Fault
 from proxyharness.fixtures.http_proxy import HttpProxy
 from proxyharness.fixtures.names import VirtualDNS
@@ -99,10 +99,7 @@ def url_of() -> Callable[..., str]:
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nothing listens on (FACTS §9: never a non-loopback address)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+    return free_port()
 
 
 def open_fds() -> int:

@@ -21,11 +21,11 @@ import abc
 import contextlib
 import dataclasses
 import ipaddress
-import socket
 import urllib.parse
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from ..fixtures._external_process import free_ports
 from ..fixtures.records import ProxyRecord
 from ..scenarios.model import ProxySpec, Scenario
 from .staging import ServerPool, Unavailable, proxy_key
@@ -268,15 +268,6 @@ class _Layout:
         return [f"regular@{p}" for p in self.regular] + [f"socks5@{p}" for p in self.socks5]
 
 
-def _free_ports(count: int) -> tuple[int, ...]:
-    """``count`` distinct loopback ports that were free a moment ago."""
-    with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return tuple(int(sock.getsockname()[1]) for sock in sockets)
-
-
 class MitmBackend(Backend):
     """mitmproxy, one per process, with listeners enough for every scenario."""
 
@@ -372,7 +363,7 @@ class MitmBackend(Backend):
 
     def _pick_ports(self, regular: int, socks5: int) -> None:
         regular, socks5 = max(regular, self.REGULAR), max(socks5, self.SOCKS5)
-        ports = _free_ports(regular + socks5)
+        ports = free_ports(regular + socks5)
         self._ports = (ports[:regular], ports[regular:])
 
     def _start(self, layout: _Layout) -> Mitmproxy:

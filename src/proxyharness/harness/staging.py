@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..fixtures import _loop
+from ..fixtures._external_process import free_port
 from ..fixtures.certs import CertificateAuthority
 from ..fixtures.environment import ProxyEnvironment
 from ..fixtures.faults import Fault
@@ -180,12 +181,8 @@ class ClosedPort:
 
     @classmethod
     def find(cls, host: str = "127.0.0.1") -> ClosedPort:
-        """Bind port 0, note the port, close the socket."""
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        with socket.socket(family, socket.SOCK_STREAM) as sock:
-            sock.bind((host, 0))
-            port = int(sock.getsockname()[1])
-        return cls(host, port)
+        """A port of ``host`` that nothing listens on a moment later."""
+        return cls(host, free_port(host))
 
 
 _WHOLE_FIELD = re.compile(r"\{([^{}]+)\}")
