@@ -31,10 +31,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
-from proxyharness.fixtures import _loop
 from proxyharness.fixtures.certs import CertificateAuthority
-from proxyharness.fixtures.http_proxy import HttpProxy
-from proxyharness.fixtures.socks_server import SocksProxy
+from proxyharness.fixtures.servers import loop as _loop
+from proxyharness.fixtures.servers.http_proxy import HttpProxy
+from proxyharness.fixtures.servers.socks import SocksProxy
 
 HERE = Path(__file__).parent
 

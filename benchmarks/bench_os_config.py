@@ -5,7 +5,7 @@
 First imports what a conformance run imports (the harness, the clients it drives, when
 installed) so that ``sys.modules`` is realistic. The first activation scans every
 module; later ones only modules new to ``sys.modules`` or whose number of names
-changed (see ``proxyharness.fixtures._os_patching.HolderIndex``).
+changed (see ``proxyharness.fixtures.config.patching.HolderIndex``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sys
 import time
 from typing import Any
 
-from proxyharness.fixtures._os_patching import HOLDERS
-from proxyharness.fixtures.os_config import OsProxyConfig
+from proxyharness.fixtures.config.os_config import OsProxyConfig
+from proxyharness.fixtures.config.patching import HOLDERS
 
 #: Imported when installed: what a conformance run has in ``sys.modules``.
 CONTEXT = (

@@ -22,11 +22,11 @@ from typing import Any
 from websockets.asyncio.client import connect as websockets_connect
 
 from proxyharness.fixtures.certs import CertificateAuthority
-from proxyharness.fixtures.http_proxy import HttpProxy
 from proxyharness.fixtures.names import VirtualDNS
-from proxyharness.fixtures.proxy_base import FakeProxy
-from proxyharness.fixtures.socks_server import SocksProxy
-from proxyharness.fixtures.websocket import WsServer
+from proxyharness.fixtures.servers.http_proxy import HttpProxy
+from proxyharness.fixtures.servers.proxy_base import FakeProxy
+from proxyharness.fixtures.servers.socks import SocksProxy
+from proxyharness.fixtures.servers.websocket import WsServer
 from proxyharness.reference_client import connect as reference_connect
 
 SERVER_NAME = "www.example.com"

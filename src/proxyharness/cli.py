@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 
 if TYPE_CHECKING:
-    from .fixtures.os_config import OsProxyConfig
+    from .fixtures.config.os_config import OsProxyConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,11 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"proxyharness {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from .fixtures import serve
+    from .fixtures import cli as fixtures_cli
     from .harness import cli as harness_cli
     from .reference_client import cli as client_cli
 
-    serve.add_commands(subparsers)
+    fixtures_cli.add_commands(subparsers)
     client_cli.add_commands(subparsers)
     harness_cli.add_commands(subparsers)
     _add_os_emulation(subparsers.choices["explain"])
@@ -69,7 +69,7 @@ def _add_os_emulation(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_os_config(os_name: str | None, path: Path | None) -> OsProxyConfig:
-    from .fixtures.os_config import OsProxyConfig
+    from .fixtures.config.os_config import OsProxyConfig
 
     data: dict[str, object] = {}
     if path is not None:

@@ -12,7 +12,7 @@ from websockets import exceptions as wse
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from proxyharness.fixtures.websocket import WsServer
+from proxyharness.fixtures.servers.websocket import WsServer
 from proxyharness.harness.agents import (
     HOP_LOST,
     HOP_REFUSED,

@@ -14,9 +14,9 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from proxyharness.fixtures.certs import CertificateAuthority
-from proxyharness.fixtures.environment import ProxyEnvironment
-from proxyharness.fixtures.http_proxy import HttpProxy
-from proxyharness.fixtures.websocket import WsServer
+from proxyharness.fixtures.config.environment import ProxyEnvironment
+from proxyharness.fixtures.servers.http_proxy import HttpProxy
+from proxyharness.fixtures.servers.websocket import WsServer
 from proxyharness.harness.agents import HOP_LOST, HOP_TLS, Call, NotSupported, get_agent
 from proxyharness.harness.agents.aiohttp_agent import (
     AiohttpAgent,

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from proxyharness.fixtures.config.os_config import OsProxyConfig
 from proxyharness.fixtures.names import VirtualDNS
-from proxyharness.fixtures.os_config import OsProxyConfig
 from proxyharness.harness.agents import Call, NotSupported
 from proxyharness.harness.agents.process import (
     ChildTimeout,

@@ -11,8 +11,8 @@ import pytest
 import python_socks
 import websocket
 
-from proxyharness.fixtures.http_proxy import HttpProxy
-from proxyharness.fixtures.websocket import WsServer
+from proxyharness.fixtures.servers.http_proxy import HttpProxy
+from proxyharness.fixtures.servers.websocket import WsServer
 from proxyharness.harness.agents import HOP_LOST, HOP_REFUSED, Call, NotSupported, get_agent
 from proxyharness.harness.agents.websocket_client_agent import (
     WebsocketClientAgent,

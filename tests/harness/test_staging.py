@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from proxyharness.fixtures.faults import Fault
-from proxyharness.fixtures.http_proxy import HttpProxy
-from proxyharness.fixtures.socks_server import SocksProxy
+from proxyharness.fixtures.servers.faults import Fault
+from proxyharness.fixtures.servers.http_proxy import HttpProxy
+from proxyharness.fixtures.servers.socks import SocksProxy
 from proxyharness.harness.staging import (
     ClosedPort,
     Endpoint,

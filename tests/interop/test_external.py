@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from proxyharness.fixtures import _external_launcher, external
+from proxyharness.fixtures import external
 from proxyharness.fixtures.external import (
     Dante,
     ExternalProxy,
@@ -24,6 +24,7 @@ from proxyharness.fixtures.external import (
     basic_credentials,
     listens,
 )
+from proxyharness.fixtures.external import launcher as _external_launcher
 from proxyharness.fixtures.records import Outcome
 
 pytestmark = pytest.mark.interop

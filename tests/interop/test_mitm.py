@@ -1,4 +1,4 @@
-"""Tests for proxyharness.fixtures.mitm: mitmproxy embedded, its listeners and its records."""
+"""Tests for proxyharness.fixtures.external.mitm: embedded mitmproxy, its listeners, records."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from proxyharness.fixtures import mitm
 from proxyharness.fixtures.certs import CertificateAuthority
-from proxyharness.fixtures.external import ProgramMissing
-from proxyharness.fixtures.mitm import Mitmproxy
+from proxyharness.fixtures.external import ProgramMissing, mitm
+from proxyharness.fixtures.external.mitm import Mitmproxy
 from proxyharness.fixtures.records import Outcome
-from proxyharness.fixtures.websocket import WsServer
+from proxyharness.fixtures.servers.websocket import WsServer
 
 pytestmark = pytest.mark.interop
 

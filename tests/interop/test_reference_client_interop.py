@@ -15,9 +15,9 @@ import pytest
 
 from proxyharness.fixtures.certs import CertificateAuthority
 from proxyharness.fixtures.external import Dante, Microsocks, Squid, Tinyproxy
-from proxyharness.fixtures.mitm import Mitmproxy
+from proxyharness.fixtures.external.mitm import Mitmproxy
 from proxyharness.fixtures.records import Outcome, ProxyRecord
-from proxyharness.fixtures.websocket import WsServer
+from proxyharness.fixtures.servers.websocket import WsServer
 from proxyharness.reference_client import ProxyRejected, ServerTLSError, connect
 
 pytestmark = [pytest.mark.interop, pytest.mark.asyncio]

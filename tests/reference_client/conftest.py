@@ -12,12 +12,12 @@ import pytest
 
 from proxyharness.fixtures.certs import CertificateAuthority
 from proxyharness.fixtures.external import free_port
-from proxyharness.fixtures.faults import Fault
-from proxyharness.fixtures.http_proxy import HttpProxy
 from proxyharness.fixtures.names import VirtualDNS
-from proxyharness.fixtures.proxy_base import FakeProxy
-from proxyharness.fixtures.server import FakeServer
-from proxyharness.fixtures.socks_server import SocksProxy
+from proxyharness.fixtures.servers.base import FakeServer
+from proxyharness.fixtures.servers.faults import Fault
+from proxyharness.fixtures.servers.http_proxy import HttpProxy
+from proxyharness.fixtures.servers.proxy_base import FakeProxy
+from proxyharness.fixtures.servers.socks import SocksProxy
 
 SERVER_NAME = "www.example.com"
 PROXY_NAME = "proxy.example"

@@ -12,9 +12,9 @@ import pytest
 
 from proxyharness.cli import main
 from proxyharness.fixtures.certs import CertificateAuthority
-from proxyharness.fixtures.faults import Fault
 from proxyharness.fixtures.names import VirtualDNS
-from proxyharness.fixtures.websocket import WsServer
+from proxyharness.fixtures.servers.faults import Fault
+from proxyharness.fixtures.servers.websocket import WsServer
 from proxyharness.reference_client import cli as client_cli
 
 SECRET = "s3cret-pw"

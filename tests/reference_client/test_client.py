@@ -14,10 +14,10 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request
 
 from proxyharness.fixtures.certs import CertificateAuthority
-from proxyharness.fixtures.faults import Fault
 from proxyharness.fixtures.names import VirtualDNS
 from proxyharness.fixtures.records import Outcome
-from proxyharness.fixtures.websocket import WsServer
+from proxyharness.fixtures.servers.faults import Fault
+from proxyharness.fixtures.servers.websocket import WsServer
 from proxyharness.reference_client import (
     ConnectionClosed,
     Direct,

@@ -15,10 +15,10 @@ import h11
 import pytest
 
 from proxyharness.fixtures.certs import CertificateAuthority
-from proxyharness.fixtures.faults import Fault
 from proxyharness.fixtures.names import VirtualDNS
 from proxyharness.fixtures.records import Outcome
-from proxyharness.fixtures.websocket import WsServer
+from proxyharness.fixtures.servers.faults import Fault
+from proxyharness.fixtures.servers.websocket import WsServer
 from proxyharness.reference_client import (
     InvalidProxyAnswer,
     InvalidProxyURL,

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from proxyharness.fixtures.os_config import OsProxyConfig
+from proxyharness.fixtures.config.os_config import OsProxyConfig
 from proxyharness.scenarios import scenarios_for
 from proxyharness.scenarios._build import MACOS_REPORTS_SOCKS, WINDOWS_OVERRIDE_FNMATCH
 from proxyharness.scenarios.os_rules import MACOS_EXCEPTIONS, WINDOWS_OVERRIDES, BypassRow

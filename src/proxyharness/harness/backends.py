@@ -6,7 +6,7 @@
   cross-check of the fakes by a proxy we did not write. One runs per process, with
   one listener per proxy of the scenario (its ``regular`` listeners play ``http``
   and ``https`` proxies, its ``socks5`` listeners ``socks5`` ones), a confdir seeded
-  with the proxy CA, and recordings from its addon (:mod:`~..fixtures.mitm`). It is
+  with the proxy CA, and recordings from its addon (:mod:`~..fixtures.external.mitm`). It is
   restarted only when a scenario needs other credentials, another CA, more
   listeners or a fixed port. What it cannot play is N/A, for the reason
   :func:`mitm_unsupported` gives.
@@ -25,16 +25,16 @@ import urllib.parse
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from ..fixtures._external_process import free_ports
+from ..fixtures.external.process import free_ports
 from ..fixtures.records import ProxyRecord
 from ..scenarios.model import ProxySpec, Scenario
 from .staging import ServerPool, Unavailable, proxy_key
 
 if TYPE_CHECKING:
     from ..fixtures.certs import CertificateAuthority
-    from ..fixtures.mitm import Mitmproxy
+    from ..fixtures.external.mitm import Mitmproxy
     from ..fixtures.names import VirtualDNS
-    from ..fixtures.server import FakeServer
+    from ..fixtures.servers.base import FakeServer
 
 __all__ = [
     "BACKENDS",
@@ -281,7 +281,7 @@ class MitmBackend(Backend):
     def __init__(
         self, ca: CertificateAuthority, untrusted_ca: CertificateAuthority, dns: VirtualDNS
     ) -> None:
-        from ..fixtures.mitm import _mitmproxy
+        from ..fixtures.external.mitm import _mitmproxy
 
         _mitmproxy()  # ProgramMissing now rather than in the first scenario
         self.ca = ca
@@ -367,7 +367,7 @@ class MitmBackend(Backend):
         self._ports = (ports[:regular], ports[regular:])
 
     def _start(self, layout: _Layout) -> Mitmproxy:
-        from ..fixtures.mitm import Mitmproxy
+        from ..fixtures.external.mitm import Mitmproxy
 
         proxy = Mitmproxy(
             layout.ca,

@@ -2,9 +2,9 @@
 
 For one scenario, :meth:`Stager.stage` gives, inside a ``with`` block:
 
-- a clean proxy environment (:class:`~proxyharness.fixtures.environment.ProxyEnvironment`)
+- a clean proxy environment (:class:`~proxyharness.fixtures.config.environment.ProxyEnvironment`)
   holding the scenario's variables, and its OS profile
-  (:class:`~proxyharness.fixtures.os_config.OsProxyConfig`);
+  (:class:`~proxyharness.fixtures.config.os_config.OsProxyConfig`);
 - a virtual DNS where the target host and ``scenario.names`` resolve to the echo
   server's loopback address (``::1`` for an IPv6 target), patched into
   ``socket.getaddrinfo`` and used by every fake proxy;
@@ -48,18 +48,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..fixtures import _loop
-from ..fixtures._external_process import free_port
 from ..fixtures.certs import CertificateAuthority
-from ..fixtures.environment import ProxyEnvironment
-from ..fixtures.faults import Fault
-from ..fixtures.http_proxy import HttpProxy
+from ..fixtures.config.environment import ProxyEnvironment
+from ..fixtures.config.os_config import OsProxyConfig
+from ..fixtures.external.process import free_port
 from ..fixtures.names import VirtualDNS, ip_literal
-from ..fixtures.os_config import OsProxyConfig
 from ..fixtures.records import ProxyRecord, WebSocketRecord
-from ..fixtures.server import FakeServer
-from ..fixtures.socks_server import SocksProxy
-from ..fixtures.websocket import WsServer
+from ..fixtures.servers import loop as _loop
+from ..fixtures.servers.base import FakeServer
+from ..fixtures.servers.faults import Fault
+from ..fixtures.servers.http_proxy import HttpProxy
+from ..fixtures.servers.socks import SocksProxy
+from ..fixtures.servers.websocket import WsServer
 from ..scenarios.model import ANY, Expect, ProxySpec, Scenario
 from .agents import Call
 
