@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from proxyharness.harness.baseline import Baseline, BaselineError, Entry, gate
+from proxyharness.harness.baseline import Baseline, BaselineError, Entry, draft, gate
 from proxyharness.harness.results import CaseResult
 from proxyharness.scenarios.model import Verdict
 
@@ -176,3 +177,70 @@ def test_entry_for_an_agent_not_in_the_run() -> None:
     """A complete run of one agent says nothing about another agent's entries."""
     baseline = Baseline.parse("SEL-99.x @other reason\n")
     assert gate([case("SEL-01.x", Verdict.PASS)], baseline, complete=True).exit_code == 0
+
+
+def test_draft_reason_is_refused() -> None:
+    """A reason still marked DRAFT: (from --write-baseline) is an error naming its line."""
+    with pytest.raises(BaselineError, match=r"b\.txt:2: SEL-01\.x: the reason is still a draft"):
+        Baseline.parse("# c\nSEL-01.x @a DRAFT: route: expected proxy\n", "b.txt")
+
+
+def test_draft_lists_each_failure() -> None:
+    """draft() writes one DRAFT line per FAIL, with the first difference, and parses once edited."""
+    failing = CaseResult(
+        "SEL-04.x[ws]", "SEL-04", "", "a", Verdict.FAIL, diff=("route: expected proxy, got direct",)
+    )
+    text = draft([failing, case("SEL-06.y", Verdict.PASS, "a")])
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    assert lines == ["SEL-04.x[ws] @a DRAFT: route: expected proxy, got direct"]
+    edited = Baseline.parse(text.replace("DRAFT:", "because"))
+    assert edited.entries[0].reason == "because route: expected proxy, got direct"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("SEL-77 r", "no rule SEL-77"),
+        ("SEL-01.z* r", "matches no scenario of the catalog"),
+        ("SEL-01.x @ghost r", "no agent named ghost (known: a, b)"),
+    ],
+)
+def test_check_errors(line: str, message: str) -> None:
+    """Entries that can never match are errors naming their line."""
+    errors, notes = Baseline.parse(line, "b.txt").check(
+        scenario_ids={"SEL-01.x"}, rule_ids={"SEL-01"}, known_agents=["a"], run_agents=["b"]
+    )
+    assert errors == [f"b.txt:1: {line.rsplit(' ', 1)[0]}: {message}"]
+    assert notes == []
+
+
+def test_check_notes_an_agent_absent_from_the_run() -> None:
+    """A registered agent that is not in this run: ignored, with a note."""
+    errors, notes = Baseline.parse("SEL-01.x @a r\nSEL-01 r\n", "b.txt").check(
+        scenario_ids={"SEL-01.x"}, rule_ids={"SEL-01"}, known_agents=["a"], run_agents=["b"]
+    )
+    assert errors == []
+    assert notes == ["b.txt:1: SEL-01.x @a: ignored, no agent of it is in this run"]
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "allow", "exit_code"),
+    [
+        ((Verdict.NA, Verdict.NA), False, 1),
+        ((Verdict.NA, Verdict.NA), True, 0),
+        ((Verdict.NA, Verdict.INFO), False, 0),
+        ((), False, 1),
+    ],
+)
+def test_gate_on_an_agent_that_gave_only_na(
+    verdicts: tuple[Verdict, ...], allow: bool, exit_code: int
+) -> None:
+    """An agent with no verdict but N/A fails the gate, unless allowed."""
+    cases = [
+        dataclasses.replace(case(f"SEL-01.{n}", v, "a"), reason="not installed")
+        for n, v in enumerate(verdicts)
+    ]
+    decision = gate(cases, agents=["a"], allow_unavailable=allow)
+    assert decision.exit_code == exit_code
+    if exit_code:
+        assert "agent a gave no verdict" in decision.summary()

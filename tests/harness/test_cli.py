@@ -133,3 +133,56 @@ def test_a_scenario_without_verdict_fails_the_run(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 3, result.stdout + result.stderr
     assert "no verdict for SEL-06.nothing-configured[ws] (reference)" in result.stderr
+
+
+def test_run_fails_when_an_agent_gives_only_na(tmp_path: Path) -> None:
+    """An agent that cannot run fails the gate with its reason; --allow-unavailable passes."""
+    agent = "command:/nonexistent/prog"
+    result = proxyharness("run", "--agent", agent, "-k", "SEL-06", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"agent {agent} gave no verdict ({count('SEL-06')} scenario(s), all N/A)" in (
+        result.stdout
+    )
+    assert "No such file or directory" in result.stdout
+    assert "gate: FAILED" in result.stdout
+    result = proxyharness(
+        "run", "--agent", agent, "-k", "SEL-06", "--allow-unavailable", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_run_checks_the_baseline_names(tmp_path: Path) -> None:
+    """Unknown rules, scenarios and agents in a baseline stop the run; absent agents: a note."""
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text(
+        "SEL-77 reason\nSEL-01.nothing* reason\nSEL-06 @nobody reason\nSEL-06 @aiohttp reason\n",
+        "utf-8",
+    )
+    result = proxyharness("run", "--baseline", str(baseline), "-k", "SEL-06", cwd=tmp_path)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert f"{baseline}:1: SEL-77: no rule SEL-77" in result.stderr
+    assert f"{baseline}:2: SEL-01.nothing*: matches no scenario of the catalog" in result.stderr
+    assert f"{baseline}:3: SEL-06 @nobody: no agent named nobody" in result.stderr
+    assert f"note: {baseline}:4: SEL-06 @aiohttp: ignored" in result.stderr
+    assert result.stdout == ""
+
+
+def test_write_baseline(tmp_path: Path) -> None:
+    """--write-baseline drafts one line per FAIL; the gate refuses it until edited."""
+    draft = tmp_path / "draft.txt"
+    args = ["run", "--agent", "broken_agents:IgnoresProxy", "-k", "SEL-04.http-proxy"]
+    result = proxyharness(*args, "--write-baseline", str(draft), cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in draft.read_text("utf-8").splitlines() if not line.startswith("#")]
+    assert lines
+    assert all(re.match(r"SEL-04\.http-proxy\S* @ignores-proxy DRAFT: \S", li) for li in lines)
+    assert f"wrote {len(lines)} draft baseline entr" in result.stdout
+    result = proxyharness(*args, "--baseline", str(draft), cwd=tmp_path)
+    assert result.returncode == 4
+    assert "the reason is still a draft" in result.stderr
+    draft.write_text(draft.read_text("utf-8").replace("DRAFT:", "goes direct:"), "utf-8")
+    result = proxyharness(*args, "--baseline", str(draft), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = proxyharness(*args, "--write-baseline", str(draft), cwd=tmp_path)
+    assert result.returncode == 4
+    assert "exists" in result.stderr

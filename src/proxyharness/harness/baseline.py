@@ -16,30 +16,39 @@ comment::
   comma-separated comparisons (``python<3.11.8``, ``python>=3.12,<3.12.2``); an entry
   for another Python is ignored (neither used nor stale). Two lines with the same ID
   give two ranges;
-- reason: required, the rest of the line.
+- reason: required, the rest of the line. A reason that still starts with ``DRAFT:``
+  (what ``proxyharness run --write-baseline`` writes) is refused until a person
+  replaces it with the cause.
 
-The gate (:func:`gate`): exit 0 only when every FAIL is matched by an entry, and no
-entry is stale. An entry is stale when cases it matches ran (PASS or INFO) and none
-of them failed; in a run of the whole catalog (``complete``), an entry for an agent of
-the run that matches no case at all is stale too (a typo, or a renamed scenario).
+The gate (:func:`gate`): exit 0 only when every FAIL is matched by an entry, no
+entry is stale, and every agent of the run gave at least one verdict other than N/A
+(an agent that is not installed, or cannot express any selected scenario, would
+otherwise pass on nothing; ``allow_unavailable`` lifts that check). An entry is stale
+when cases it matches ran (PASS or INFO) and none of them failed; in a run of the
+whole catalog (``complete``), an entry for an agent of the run that matches no case at
+all is stale too (a typo, or a renamed scenario).
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import operator
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..scenarios.model import Verdict
 from .results import CaseResult
 
-__all__ = ["Baseline", "BaselineError", "Entry", "Gate", "gate"]
+__all__ = ["DRAFT", "Baseline", "BaselineError", "Entry", "Gate", "draft", "gate"]
 
 _RULE_ID = re.compile(r"[A-Z]+-\d+")
+
+#: How a reason written by ``--write-baseline`` starts until a person edits it.
+DRAFT = "DRAFT:"
 
 
 class BaselineError(ValueError):
@@ -105,6 +114,10 @@ class Entry:
             return False
         if self.is_rule:
             return rule == self.pattern
+        return self.matches_id(scenario_id)
+
+    def matches_id(self, scenario_id: str) -> bool:
+        """Tell whether the (non-rule) pattern matches this scenario ID."""
         regex = ".*".join(re.escape(part) for part in self.pattern.split("*"))
         return re.fullmatch(regex, scenario_id) is not None
 
@@ -153,6 +166,11 @@ class Baseline:
                         raise BaselineError(f"{source}:{number}: {exc}") from None
             if not rest:
                 raise BaselineError(f"{source}:{number}: {pattern}: a reason is required")
+            if rest.startswith(DRAFT):
+                raise BaselineError(
+                    f"{source}:{number}: {pattern}: the reason is still a draft; replace "
+                    f"{DRAFT!r} and what follows with the cause in the client"
+                )
             entries.append(Entry(pattern, rest, agents, number, python))
         return cls(tuple(entries), source)
 
@@ -190,6 +208,42 @@ class Baseline:
                 messages.append(f"stale baseline entry {entry} ({where}): it matches no case")
         return messages
 
+    def check(
+        self,
+        *,
+        scenario_ids: Collection[str],
+        rule_ids: Collection[str],
+        known_agents: Collection[str],
+        run_agents: Collection[str],
+    ) -> tuple[list[str], list[str]]:
+        """Errors (unknown agent, scenario or rule) and notes (agents not in this run).
+
+        An entry naming an agent that is not registered at all, a rule that does not
+        exist, or a pattern that matches no scenario of the catalog is an error (a
+        typo that would otherwise never match); one naming a registered agent that is
+        absent from this run is ignored, with a note.
+        """
+        errors: list[str] = []
+        notes: list[str] = []
+        for entry in self.entries:
+            where = f"{self.source}:{entry.line}"
+            unknown = [a for a in entry.agents if a not in known_agents and a not in run_agents]
+            if unknown:
+                known = ", ".join(sorted({*known_agents, *run_agents}))
+                errors.append(
+                    f"{where}: {entry}: no agent named {', '.join(unknown)} (known: {known})"
+                )
+                continue
+            if entry.is_rule and entry.pattern not in rule_ids:
+                errors.append(f"{where}: {entry}: no rule {entry.pattern}")
+                continue
+            if not entry.is_rule and not any(entry.matches_id(s) for s in scenario_ids):
+                errors.append(f"{where}: {entry}: matches no scenario of the catalog")
+                continue
+            if entry.agents and not any(a in run_agents for a in entry.agents):
+                notes.append(f"{where}: {entry}: ignored, no agent of it is in this run")
+        return errors, notes
+
     @staticmethod
     def _for_run(entry: Entry, cases: Sequence[CaseResult]) -> bool:
         """The entry concerns an agent of this run."""
@@ -206,11 +260,14 @@ class Gate:
     #: FAIL cases an entry covers.
     expected: tuple[CaseResult, ...]
     stale: tuple[str, ...]
+    #: Agents of the run that gave nothing but N/A, with the reason.
+    empty: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """Plain-words lines for the terminal."""
         lines = [f"FAIL {c.scenario_id} ({c.agent}): not in the baseline" for c in self.failures]
         lines.extend(self.stale)
+        lines.extend(self.empty)
         if self.expected:
             lines.append(f"{len(self.expected)} known failure(s) listed in the baseline")
         lines.append("gate: passed" if self.exit_code == 0 else "gate: FAILED")
@@ -218,13 +275,56 @@ class Gate:
 
 
 def gate(
-    cases: Sequence[CaseResult], baseline: Baseline | None = None, *, complete: bool = False
+    cases: Sequence[CaseResult],
+    baseline: Baseline | None = None,
+    *,
+    complete: bool = False,
+    agents: Sequence[str] = (),
+    allow_unavailable: bool = False,
 ) -> Gate:
-    """Decide the exit status of a run (see the module docstring)."""
+    """Decide the exit status of a run (see the module docstring).
+
+    ``agents`` are the agents the run was asked for: each must give at least one
+    verdict other than N/A, unless ``allow_unavailable``.
+    """
     baseline = baseline or Baseline()
     covered = baseline.apply(cases)
     failures = tuple(c for c in covered if c.verdict is Verdict.FAIL and c.baseline_reason is None)
     expected = tuple(c for c in covered if c.verdict is Verdict.FAIL and c.baseline_reason)
     stale = tuple(baseline.stale(cases, complete=complete))
-    exit_code = 1 if failures or stale else 0
-    return Gate(exit_code, failures, expected, stale)
+    empty = () if allow_unavailable else tuple(_nothing_ran(cases, agents))
+    exit_code = 1 if failures or stale or empty else 0
+    return Gate(exit_code, failures, expected, stale, empty)
+
+
+def _nothing_ran(cases: Sequence[CaseResult], agents: Sequence[str]) -> Iterable[str]:
+    """One line per agent whose every case (or no case at all) was N/A."""
+    for agent in agents:
+        mine = [c for c in cases if c.agent == agent]
+        if any(c.verdict is not Verdict.NA for c in mine):
+            continue
+        reasons = collections.Counter(c.reason for c in mine if c.reason)
+        why = f": {reasons.most_common(1)[0][0]}" if reasons else ""
+        yield (
+            f"agent {agent} gave no verdict ({len(mine)} scenario(s), all N/A){why} "
+            "(--allow-unavailable accepts this)"
+        )
+
+
+def draft(cases: Iterable[CaseResult]) -> str:
+    """Baseline text with one line per FAIL, its reason a draft a person must replace.
+
+    The draft reason is the first observed difference; :meth:`Baseline.parse` refuses
+    the file until every ``DRAFT:`` reason has been replaced by the cause.
+    """
+    lines = [
+        f"# Written by proxyharness run --write-baseline. Replace every {DRAFT} reason",
+        "# with the cause in the client (its source or docs), or fix the client.",
+    ]
+    for case in cases:
+        if case.verdict is not Verdict.FAIL:
+            continue
+        observed = case.diff[0] if case.diff else (case.reason or case.client_error or "")
+        text = " ".join(observed.split())[:160]
+        lines.append(f"{case.scenario_id} @{case.agent} {DRAFT} {text}".rstrip())
+    return "\n".join(lines) + "\n"

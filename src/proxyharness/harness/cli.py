@@ -54,6 +54,19 @@ def add_commands(subparsers: Any) -> None:
         help="write index.json, cases/, junit.xml and index.html",
     )
     run.add_argument("--baseline", metavar="FILE", type=Path, help="known failures (see docs)")
+    run.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        type=Path,
+        help="write a draft baseline with one line per FAIL to FILE (a new file); the gate "
+        "refuses it until every DRAFT: reason is replaced by the cause",
+    )
+    run.add_argument(
+        "--allow-unavailable",
+        action="store_true",
+        help="pass the gate even when an agent gave nothing but N/A (not installed, or "
+        "unable to express the selected scenarios); for exploratory runs",
+    )
     run.add_argument("-k", metavar="EXPR", dest="keyword", help="select scenarios as pytest -k")
     run.add_argument("-n", metavar="N", dest="workers", help="parallel processes (pytest-xdist)")
     run.add_argument("--format", choices=("terminal", "json"), default="terminal")
@@ -166,6 +179,11 @@ def run_command(args: argparse.Namespace) -> int:
         except (OSError, BaselineError) as exc:
             print(f"--baseline: {exc}", file=sys.stderr)
             return 4
+        if not _baseline_fits(baseline, args.agent or ["reference"]):
+            return 4
+    if args.write_baseline and args.write_baseline.exists():
+        print(f"--write-baseline: {args.write_baseline} exists; name a new file", file=sys.stderr)
+        return 4
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="proxyharness-")))
         report = args.report or workdir / "report"
@@ -187,13 +205,58 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"error: no verdict for {shown}{more}: the harness failed there", file=sys.stderr)
             return 3
         complete = not args.keyword and not args.pytest_args
-        decision = gate(run.cases, baseline, complete=complete)
+        decision = gate(
+            run.cases,
+            baseline,
+            complete=complete,
+            agents=run.agents,
+            allow_unavailable=args.allow_unavailable,
+        )
+        if args.write_baseline:
+            _write_draft(run, args.write_baseline)
         if args.report:
             _write_report(run, report)
         _print(run, args.format, decision.summary())
         if args.report is None:
             shutil.rmtree(report, ignore_errors=True)
         return decision.exit_code
+
+
+def _baseline_fits(baseline: Any, names: list[str]) -> bool:
+    """Check the baseline's names against the catalog and the agents; print what is off."""
+    from ..scenarios import RULES, all_scenarios
+    from .agents import UnknownAgent, agent_names, load_agents
+
+    try:
+        run_agents = [agent.name for agent in load_agents(names)]
+    except (UnknownAgent, TypeError) as exc:
+        print(f"--agent: {exc}", file=sys.stderr)
+        return False
+    errors, notes = baseline.check(
+        scenario_ids={scenario.id for scenario in all_scenarios()},
+        rule_ids={rule.id for rule in RULES},
+        known_agents=agent_names(),
+        run_agents=run_agents,
+    )
+    for line in notes:
+        print(f"note: {line}", file=sys.stderr)
+    for line in errors:
+        print(f"--baseline: {line}", file=sys.stderr)
+    return not errors
+
+
+def _write_draft(run: Any, path: Path) -> None:
+    """Write the draft baseline of ``run``'s failures to ``path``."""
+    from .baseline import draft
+
+    text = draft(run.cases)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"--write-baseline: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return
+    count = sum(1 for line in text.splitlines() if not line.startswith("#"))
+    print(f"wrote {count} draft baseline entr{'y' if count == 1 else 'ies'} to {path}")
 
 
 class _ReportedScenarios:
