@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -126,10 +127,26 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "serve" in capsys.readouterr().out
 
 
+def test_help_imports_no_client_and_no_server() -> None:
+    """Building the parser (``--help``) loads neither the client, the servers nor asyncio."""
+    code = (
+        "import json, sys\n"
+        "from proxyharness.cli import build_parser\n"
+        "build_parser()\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded: list[str] = json.loads(result.stdout)
+    heavy = ("asyncio", "proxyharness.fixtures.servers", "proxyharness.fixtures.config")
+    heavy += ("proxyharness.reference_client.client", "proxyharness.reference_client.route")
+    assert [m for m in loaded if m.startswith(heavy)] == []
+    assert "proxyharness.reference_client.cli" in loaded
+
+
 def test_python_dash_m() -> None:
     """``python -m proxyharness`` is the same command."""
-    import subprocess
-
     result = subprocess.run(
         [sys.executable, "-m", "proxyharness", "rules"], capture_output=True, text=True, timeout=60
     )

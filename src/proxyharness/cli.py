@@ -1,8 +1,14 @@
-"""The ``proxyharness`` command: a thin front over the fixtures, client and harness."""
+"""The ``proxyharness`` command: it composes the commands each part registers.
+
+The fixtures (``serve``), the reference client (``explain``, ``connect``) and the harness
+(``run``, ``rules``, ``publish``) each own their commands; this module only joins them,
+and lends ``explain`` the fixtures' OS emulation through the client's ``Environment``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -16,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the parser with every subcommand registered."""
+    """Return the parser with every part's commands registered."""
     parser = argparse.ArgumentParser(
         prog="proxyharness",
         description="Fake proxies, a reference proxy-aware WebSocket client, "
@@ -29,46 +35,42 @@ def build_parser() -> argparse.ArgumentParser:
     from .reference_client import cli as client_cli
 
     fixtures_cli.add_commands(subparsers)
-    client_cli.add_commands(subparsers)
+    client_cli.add_commands(subparsers, environment=OsEmulation())
     harness_cli.add_commands(subparsers)
-    _add_os_emulation(subparsers.choices["explain"])
     return parser
 
 
-def _add_os_emulation(parser: argparse.ArgumentParser) -> None:
-    """Let ``explain`` evaluate a URL under an emulated OS proxy configuration."""
-    parser.add_argument(
-        "--os",
-        choices=("linux", "macos", "windows"),
-        help="emulate this operating system's proxy configuration (default: this machine)",
-    )
-    parser.add_argument(
-        "--os-config",
-        metavar="FILE",
-        type=Path,
-        help='the emulated configuration as JSON, e.g. {"os": "macos", "socks": '
-        '{"host": "proxy.example", "port": 1080}, "exceptions": ["*.local"]}',
-    )
-    explain = parser.get_default("handler")
+class OsEmulation:
+    """``explain --os/--os-config``: resolve under an emulated OS proxy configuration.
 
-    def explain_under_os(args: argparse.Namespace) -> int:
-        status: int
+    The reference client's :class:`~proxyharness.reference_client.cli.Environment`,
+    built from the fixtures' OS emulation (:mod:`proxyharness.fixtures.config`).
+    """
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Add ``--os`` and ``--os-config``."""
+        parser.add_argument(
+            "--os",
+            choices=("linux", "macos", "windows"),
+            help="emulate this operating system's proxy configuration (default: this machine)",
+        )
+        parser.add_argument(
+            "--os-config",
+            metavar="FILE",
+            type=Path,
+            help='the emulated configuration as JSON, e.g. {"os": "macos", "socks": '
+            '{"host": "proxy.example", "port": 1080}, "exceptions": ["*.local"]}',
+        )
+
+    def activate(self, args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
+        """The emulated configuration ``args`` ask for, or nothing when they ask for none."""
         if args.os is None and args.os_config is None:
-            status = explain(args)
-            return status
-        try:
-            config = _load_os_config(args.os, args.os_config)
-        except (OSError, ValueError) as exc:
-            print(f"proxyharness explain: {exc}", file=sys.stderr)
-            return 2
-        with config:
-            status = explain(args)
-            return status
-
-    parser.set_defaults(handler=explain_under_os)
+            return contextlib.nullcontext()
+        return load_os_config(args.os, args.os_config)
 
 
-def _load_os_config(os_name: str | None, path: Path | None) -> OsProxyConfig:
+def load_os_config(os_name: str | None, path: Path | None) -> OsProxyConfig:
+    """The configuration of ``--os`` and ``--os-config``; ``ValueError`` if they are bad."""
     from .fixtures.config.os_config import OsProxyConfig
 
     data: dict[str, object] = {}

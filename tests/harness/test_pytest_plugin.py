@@ -1,4 +1,4 @@
-"""Tests for proxyharness.harness.pytest_plugin (pytest run in a subprocess by pytester).
+"""Tests for proxyharness.harness.pytest_plugin, registered by the proxyharness plugin.
 
 Subprocesses keep the inner sessions' servers and background loop apart from the
 outer one's.

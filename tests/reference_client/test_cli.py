@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -99,6 +102,47 @@ def test_explain_invalid(
     assert status == client_cli.EXIT_USAGE
     assert out == ""
     assert kind in err
+
+
+class FixedProxyEnvironment:
+    """An Environment that sets ``ws_proxy`` while active, from its own ``--via`` option."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--via", metavar="HOST:PORT")
+
+    def activate(self, args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
+        if args.via is None:
+            return contextlib.nullcontext()
+        if ":" not in args.via:
+            raise ValueError(f"--via wants HOST:PORT, not {args.via!r}")
+        return mock.patch.dict(os.environ, {"ws_proxy": f"http://{args.via}"})
+
+
+def explain_with(environment: client_cli.Environment, *argv: str) -> int:
+    """Parse and run ``explain ARGV`` on a parser holding only the client's commands."""
+    parser = argparse.ArgumentParser()
+    client_cli.add_commands(parser.add_subparsers(), environment=environment)
+    args = parser.parse_args(["explain", *argv])
+    status: int = args.handler(args)
+    return status
+
+
+def test_explain_under_an_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    """The environment adds its options and is active exactly while explain resolves."""
+    environment = FixedProxyEnvironment()
+    assert explain_with(environment, "--json", "--via", "127.0.0.1:3128", "ws://a.example/") == 0
+    route = json.loads(capsys.readouterr().out)["route"]
+    assert (route["proxy"]["host"], route["proxy"]["port"]) == ("127.0.0.1", 3128)
+    assert "ws_proxy" not in os.environ
+    assert explain_with(environment, "--json", "ws://a.example/") == 0
+    assert json.loads(capsys.readouterr().out)["route"]["type"] == "direct"
+
+
+def test_explain_environment_refuses(capsys: pytest.CaptureFixture[str]) -> None:
+    """An environment's ValueError is a usage error printed on one line."""
+    assert explain_with(FixedProxyEnvironment(), "--via", "nonsense", "ws://a/") == 2
+    error = capsys.readouterr().err
+    assert error == "proxyharness explain: --via wants HOST:PORT, not 'nonsense'\n"
 
 
 # connect

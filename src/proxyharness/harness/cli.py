@@ -1,6 +1,6 @@
 """``proxyharness run``, ``rules`` and ``publish``, registered on the top-level CLI.
 
-``run`` goes through pytest (:func:`pytest.main` with the harness plugin), so ``-k``
+``run`` goes through pytest (:func:`pytest.main` with the proxyharness plugin), so ``-k``
 and ``-n`` mean exactly what they mean to pytest; it then reads the cases back,
 prints the rules x agents table (or the run as JSON), writes the report directory,
 and applies the baseline gate. pytest runs in an empty directory with an empty
@@ -28,7 +28,9 @@ from typing import Any
 
 __all__ = ["add_commands", "plugin_arguments", "rules_command", "run_command"]
 
-PLUGIN = "proxyharness.harness.pytest_plugin"
+#: The pytest plugin (entry point ``proxyharness``) that defines the ``--proxyharness-*``
+#: options and registers the conformance machinery when an agent is named.
+PLUGIN = "proxyharness.pytest_plugin"
 
 
 def add_commands(subparsers: Any) -> None:

@@ -1,8 +1,10 @@
 """Scenarios as pytest items: ``pytest --proxyharness-agent NAME``.
 
-Inert unless ``--proxyharness-agent`` is given. Then every scenario of the catalog
-becomes one item per agent, with node ID ``proxyharness::AGENT::SCENARIO-ID``, so
-``-k``, ``-x``, ``-n`` (xdist), ``--junitxml`` and IDEs work as for any test:
+Not a plugin of its own: :mod:`proxyharness.pytest_plugin` defines the options and
+imports and registers this module only when ``--proxyharness-agent`` is given. Then
+every scenario of the catalog becomes one item per agent, with node ID
+``proxyharness::AGENT::SCENARIO-ID``, so ``-k``, ``-x``, ``-n`` (xdist), ``--junitxml``
+and IDEs work as for any test:
 
 - PASS passes; INFO passes and carries the observation in ``user_properties``;
 - FAIL fails with the expected-vs-observed diff (no traceback);
@@ -52,42 +54,6 @@ def catalog() -> list[Scenario]:
     from ..scenarios import all_scenarios
 
     return list(all_scenarios())
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the conformance options."""
-    group = parser.getgroup("proxyharness", "proxyharness conformance scenarios")
-    group.addoption(
-        "--proxyharness-agent",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="run the scenario catalog against this agent (repeatable)",
-    )
-    group.addoption(
-        "--proxyharness-report",
-        metavar="DIR",
-        default=None,
-        help="write one JSON file per case in DIR/cases and DIR/index.json",
-    )
-    group.addoption(
-        "--proxyharness-baseline",
-        metavar="FILE",
-        default=None,
-        help="known failures: listed FAILs are xfail, listed PASSes are errors",
-    )
-    group.addoption(
-        "--proxyharness-backend",
-        metavar="NAME",
-        default="fakes",
-        help="where proxies come from: fakes (default) or mitmproxy",
-    )
-    group.addoption(
-        "--proxyharness-only",
-        action="store_true",
-        default=False,
-        help="deselect every test that is not a scenario",
-    )
 
 
 class _Session:

@@ -22,26 +22,19 @@ Exit statuses:
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
+import functools
 import json
-import ssl
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from .client import connect
-from .errors import (
-    ClientError,
-    ConnectionClosed,
-    InvalidProxyURL,
-    InvalidURI,
-    OpenTimeout,
-    ProxyError,
-    ServerError,
-    SocksUnavailable,
-)
-from .route import Resolution, explain, resolve_route
+if TYPE_CHECKING:
+    import ssl
 
-__all__ = ["EXIT_OK", "add_commands", "exit_status"]
+    from .errors import ClientError
+    from .route import Resolution
+
+__all__ = ["EXIT_OK", "Environment", "add_commands", "exit_status"]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -55,8 +48,30 @@ _EPILOG = (
 )
 
 
-def add_commands(subparsers: Any) -> None:
-    """Register ``explain`` and ``connect`` on the top-level CLI's subparsers."""
+class Environment(Protocol):
+    """A setting ``explain`` resolves routes under, e.g. an emulated OS proxy configuration.
+
+    Whoever composes the command line supplies it; this package does not know where it
+    comes from.
+    """
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Add this setting's options to the ``explain`` parser."""
+
+    def activate(self, args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
+        """The context to resolve in for the parsed ``args``.
+
+        A ``ValueError`` or ``OSError``, raised here or on entering the context, is a
+        usage error: ``explain`` prints it on one line and exits 2.
+        """
+
+
+def add_commands(subparsers: Any, *, environment: Environment | None = None) -> None:
+    """Register ``explain`` and ``connect`` on the top-level CLI's subparsers.
+
+    ``environment``, if given, adds its options to ``explain`` and is active while
+    ``explain`` resolves the route.
+    """
     explain_parser: argparse.ArgumentParser = subparsers.add_parser(
         "explain",
         help="show which route the reference client takes for a URL, and why",
@@ -67,7 +82,9 @@ def add_commands(subparsers: Any) -> None:
     explain_parser.add_argument("url", metavar="URL", help="a ws:// or wss:// URL")
     _add_proxy_option(explain_parser)
     explain_parser.add_argument("--json", action="store_true", help="print JSON")
-    explain_parser.set_defaults(handler=run_explain)
+    if environment is not None:
+        environment.add_arguments(explain_parser)
+    explain_parser.set_defaults(handler=functools.partial(run_explain, environment=environment))
 
     connect_parser: argparse.ArgumentParser = subparsers.add_parser(
         "connect",
@@ -127,9 +144,24 @@ def _proxy_argument(value: str | None) -> str | bool | None:
     return value
 
 
-def run_explain(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """``proxyharness explain``."""
-    out = sys.stdout if out is None else out
+def run_explain(
+    args: argparse.Namespace, out: TextIO | None = None, *, environment: Environment | None = None
+) -> int:
+    """``proxyharness explain``, under ``environment`` if given."""
+    with contextlib.ExitStack() as stack:
+        if environment is not None:
+            try:
+                stack.enter_context(environment.activate(args))
+            except (OSError, ValueError) as exc:
+                print(f"proxyharness explain: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+        return _explain(args, sys.stdout if out is None else out)
+
+
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    from .errors import ClientError
+    from .route import explain, resolve_route
+
     try:
         resolution = resolve_route(args.url, _proxy_argument(args.proxy))
     except ClientError as exc:
@@ -144,6 +176,10 @@ def run_explain(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def run_connect(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """``proxyharness connect``."""
+    import asyncio
+
+    from .errors import ClientError
+
     out = sys.stdout if out is None else out
     try:
         server_ssl = _context(args.cafile, "--cafile")
@@ -165,6 +201,10 @@ def run_connect(args: argparse.Namespace, out: TextIO | None = None) -> int:
 async def _exchange(
     args: argparse.Namespace, server_ssl: ssl.SSLContext | None, proxy_ssl: ssl.SSLContext | None
 ) -> str | bytes:
+    import asyncio
+
+    from .client import connect
+
     async with connect(
         args.url,
         proxy=_proxy_argument(args.proxy),
@@ -182,6 +222,8 @@ async def _exchange(
 
 
 def _describe(resolution: Resolution, layers: tuple[str, ...]) -> None:
+    from .route import explain
+
     print(explain(resolution), file=sys.stderr)
     print("layers: " + " > ".join(layers), file=sys.stderr)
 
@@ -189,6 +231,8 @@ def _describe(resolution: Resolution, layers: tuple[str, ...]) -> None:
 def _context(cafile: str | None, option: str) -> ssl.SSLContext | None:
     if cafile is None:
         return None
+    import ssl
+
     try:
         return ssl.create_default_context(cafile=cafile)
     except (OSError, ssl.SSLError) as exc:
@@ -197,6 +241,16 @@ def _context(cafile: str | None, option: str) -> ssl.SSLContext | None:
 
 def exit_status(exc: ClientError) -> int:
     """The exit status for a client error (see the module docstring)."""
+    from .errors import (
+        ConnectionClosed,
+        InvalidProxyURL,
+        InvalidURI,
+        OpenTimeout,
+        ProxyError,
+        ServerError,
+        SocksUnavailable,
+    )
+
     if isinstance(exc, InvalidURI | InvalidProxyURL | SocksUnavailable):
         return EXIT_USAGE
     if isinstance(exc, OpenTimeout):
