@@ -3,7 +3,8 @@
 ``explain URL`` prints the route the client would take for ``URL`` in the current
 environment and the rule trace that chose it (``--json`` for a machine). ``connect
 URL`` takes that route: it opens the connection, sends one message, prints the echo
-and closes. Neither ever prints a proxy password.
+and closes. Neither ever prints a proxy password. The client is imported by the
+handlers, so registering the commands costs nothing.
 
 Exit statuses:
 
