@@ -20,14 +20,16 @@ from proxyharness.harness.agents import (
     Agent,
     Call,
     NotSupported,
-    ReferenceAgent,
     UnknownAgent,
-    WebsocketsAsyncioAgent,
-    WebsocketsSyncAgent,
-    get_agent,
     load_agents,
     run_in_thread,
     websockets_agents,
+)
+from proxyharness.harness.agents.reference import ReferenceAgent
+from proxyharness.harness.agents.registry import get_agent
+from proxyharness.harness.agents.websockets_agents import (
+    WebsocketsAsyncioAgent,
+    WebsocketsSyncAgent,
     websockets_error_kind,
 )
 from proxyharness.harness.staging import _hidden_modules
@@ -144,7 +146,8 @@ def test_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_too_old(monkeypatch: pytest.MonkeyPatch) -> None:
     """available() refuses websockets without proxy support."""
-    monkeypatch.setattr(websockets_agents, "_version", lambda _: "14.2")  # read on the first call
+    # read on the first call
+    monkeypatch.setattr(websockets_agents, "installed_version", lambda _: "14.2")
     assert "too old" in (WebsocketsSyncAgent().available() or "")
 
 

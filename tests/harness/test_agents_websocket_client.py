@@ -13,16 +13,17 @@ import websocket
 
 from proxyharness.fixtures.servers.http_proxy import HttpProxy
 from proxyharness.fixtures.servers.websocket import WsServer
-from proxyharness.harness.agents import HOP_LOST, HOP_REFUSED, Call, NotSupported, get_agent
+from proxyharness.harness.agents import HOP_LOST, HOP_REFUSED, Call, NotSupported
+from proxyharness.harness.agents.registry import get_agent
 from proxyharness.harness.agents.websocket_client_agent import (
     WebsocketClientAgent,
     proxy_arguments,
     websocket_client_error_kind,
 )
+from proxyharness.harness.results import Verdict
 from proxyharness.harness.runner import Runner
 from proxyharness.harness.staging import _hidden_modules
 from proxyharness.scenarios import all_scenarios
-from proxyharness.scenarios.model import Verdict
 
 
 def wrapped(cause: BaseException, text: str | None = None) -> BaseException:

@@ -18,11 +18,11 @@ import pytest
 
 from proxyharness.harness.agents import Agent, load_agents
 from proxyharness.harness.backends import BACKENDS, MitmBackend, make_backend, mitm_unsupported
-from proxyharness.harness.results import CaseResult
+from proxyharness.harness.results import CaseResult, Verdict
 from proxyharness.harness.runner import Runner, run
 from proxyharness.harness.staging import Stager, Unavailable
 from proxyharness.scenarios import all_scenarios
-from proxyharness.scenarios.model import Expect, Given, ProxySpec, Scenario, Verdict
+from proxyharness.scenarios.model import Expect, Given, ProxySpec, Scenario
 
 CATALOG = {scenario.id: scenario for scenario in all_scenarios()}
 #: Scenarios both backends can play.

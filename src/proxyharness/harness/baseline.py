@@ -34,8 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..scenarios.model import Verdict
-from .results import CaseResult
+from .results import CaseResult, Verdict
 
 __all__ = ["Baseline", "BaselineError", "Entry", "Gate", "gate"]
 

@@ -46,10 +46,10 @@ from typing import Any
 
 from .. import __version__
 from ..scenarios import EXPLANATION_MENTIONS
-from ..scenarios.model import Scenario, Verdict
+from ..scenarios.model import Scenario
 from .agents import Agent, Call, Explainer, NotSupported
 from .observe import AgentOutcome, observe, proxies_of
-from .results import CaseResult, RunResult
+from .results import CaseResult, RunResult, Verdict
 from .staging import (
     BIND_PORT,
     SETTLE_TIMEOUT,
