@@ -32,7 +32,7 @@ from proxyharness.harness.agents.websockets_agents import (
     WebsocketsSyncAgent,
     websockets_error_kind,
 )
-from proxyharness.harness.staging import _hidden_modules
+from proxyharness.harness.staging import hidden_modules
 from proxyharness.reference_client.errors import ProxyRejected
 
 
@@ -175,7 +175,7 @@ def test_unknown_option(name: str) -> None:
 def test_websockets_without_python_socks() -> None:
     """Hidden python-socks: a private copy of the client module that lacks it."""
     agent = WebsocketsAsyncioAgent()
-    with _hidden_modules("python_socks"):
+    with hidden_modules("python_socks"):
         module = agent.client_module()
         coroutine = module.connect_socks_proxy(None, None)
         with pytest.raises(ImportError, match="requires python-socks"):

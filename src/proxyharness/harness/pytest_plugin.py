@@ -172,7 +172,7 @@ class _Session:
 
 def _check_backend(name: str) -> None:
     """Refuse an unknown backend, or mitmproxy when it is not installed."""
-    from .backends import BACKENDS
+    from .staging import BACKENDS
 
     if name not in BACKENDS:
         known = ", ".join(BACKENDS)
