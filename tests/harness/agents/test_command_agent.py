@@ -29,7 +29,7 @@ from proxyharness.harness.runner import Runner
 from proxyharness.scenarios import all_scenarios
 from proxyharness.scenarios.model import Scenario
 
-NODE_EXAMPLE = Path(__file__).parents[2] / "examples" / "command-agent-node"
+NODE_EXAMPLE = Path(__file__).parents[3] / "examples" / "command-agent-node"
 REQUIRE_VARIABLE = "PROXYHARNESS_REQUIRE_INTEROP"
 
 #: The smallest useful command agent: websockets' sync client, in Python.
