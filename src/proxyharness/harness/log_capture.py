@@ -46,6 +46,7 @@ class LogCapture(logging.Handler):
 
 @contextlib.contextmanager
 def capture_logs(active: bool) -> Iterator[list[str]]:
+    """The log lines written in the block, the proxies' left out; none unless ``active``."""
     if not active:
         yield []
         return
