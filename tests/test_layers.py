@@ -18,6 +18,7 @@ arrows and the public seams, since it couples the code all the same. Importing
 from __future__ import annotations
 
 import ast
+import importlib
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -289,4 +290,18 @@ def test_harness_reaches_fixtures_through_the_facade() -> None:
         for item in every_import()
         if within(item.source, f"{ROOT}.harness") and within(item.target, F) and item.target != F
     ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_harness_takes_only_declared_names_of_a_facade() -> None:
+    """What the harness imports from a part's package is in its ``__all__`` and resolves."""
+    wrong = []
+    for item in every_import():
+        if within(item.source, f"{ROOT}.harness") and item.target in {
+            f"{ROOT}.{part}" for part in PARTS
+        }:
+            package = importlib.import_module(item.target)
+            for name in item.names:
+                if name not in package.__all__ or getattr(package, name, None) is None:
+                    wrong.append(f"{item}: {name}")
     assert not wrong, "\n".join(wrong)
