@@ -2,9 +2,9 @@
 
 For one scenario, :meth:`Stager.stage` gives, inside a ``with`` block:
 
-- a clean proxy environment (:class:`~proxyharness.fixtures.config.environment.ProxyEnvironment`)
-  holding the scenario's variables, and its OS profile
-  (:class:`~proxyharness.fixtures.config.os_config.OsProxyConfig`);
+- a clean proxy environment (:class:`~proxyharness.fixtures.ProxyEnvironment`) holding
+  the scenario's variables, and its OS profile
+  (:class:`~proxyharness.fixtures.OsProxyConfig`);
 - a virtual DNS where the target host and ``scenario.names`` resolve to the echo
   server's loopback address (``::1`` for an IPv6 target), patched into
   ``socket.getaddrinfo`` and used by every fake proxy;
@@ -65,9 +65,6 @@ __all__ = ["SETTLE_TIMEOUT", "Staged", "Stager", "hidden_modules"]
 #: How long :meth:`Staged.settle` waits for the servers' connections to end.
 SETTLE_TIMEOUT = 2.0
 _RESERVED = frozenset({"server", "closed"})
-
-
-# -- templates ----------------------------------------------------------------------------
 
 
 # -- one staged scenario ------------------------------------------------------------------
