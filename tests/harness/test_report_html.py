@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 
 from proxyharness.harness.report_html import case_anchor, render_html, write_html
-from proxyharness.harness.results import CaseResult, RunResult
-from proxyharness.scenarios.model import Verdict
+from proxyharness.harness.results import CaseResult, RunResult, Verdict
 
 SECRET = "Zq7-hunter2-secret"
 BASIC = base64.b64encode(f"alice:{SECRET}".encode()).decode()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from proxyharness.harness.report_terminal import format_failures, format_run, format_table
-from proxyharness.harness.results import CaseResult, RunResult
-from proxyharness.scenarios.model import Verdict
+from proxyharness.harness.results import CaseResult, RunResult, Verdict
 
 RUN = RunResult(
     agents=("reference", "websockets-asyncio"),

@@ -225,7 +225,7 @@ def run_command(args: argparse.Namespace) -> int:
 def _baseline_fits(baseline: Any, names: list[str]) -> bool:
     """Check the baseline's names against the catalog and the agents; print what is off."""
     from ..scenarios import RULES, all_scenarios
-    from .agents import UnknownAgent, agent_names, load_agents
+    from .agents.registry import UnknownAgent, agent_names, load_agents
 
     try:
         run_agents = [agent.name for agent in load_agents(names)]

@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..scenarios import RULES, RULES_BY_ID, Verdict, all_scenarios
+from ..scenarios import RULES, RULES_BY_ID, all_scenarios
 from .baseline import Baseline, BaselineError
 from .report_html import FAMILIES, case_anchor, redact_run, write_html
-from .results import CaseResult, RunResult
+from .results import CaseResult, RunResult, Verdict
 
 __all__ = ["PublishError", "add_commands", "explain", "publish", "render_markdown"]
 

@@ -27,8 +27,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from ..scenarios.model import Verdict
-from .results import REDACTED, CaseResult, RunResult
+from .results import REDACTED, CaseResult, RunResult, Verdict
 
 #: Rule families in report order, with their headings.
 FAMILIES = {

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..scenarios.model import Verdict
-from .results import CaseResult, RunResult
+from .results import CaseResult, RunResult, Verdict
 
 __all__ = ["format_failures", "format_run", "format_table"]
 

@@ -7,13 +7,21 @@ from their JSON form (``RunResult.from_dict(json.load(...))``) alone.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..scenarios.model import Verdict
-
 #: What a password is replaced with in results and reports.
 REDACTED = "****"
+
+
+class Verdict(enum.Enum):
+    """A scenario's result for one agent."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    INFO = "INFO"
+    NA = "N/A"
 
 
 @dataclass(frozen=True)

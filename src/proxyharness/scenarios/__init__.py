@@ -23,7 +23,6 @@ from .model import (
     Scenario,
     Scheme,
     Target,
-    Verdict,
 )
 from .rules import FAMILIES, RULES, RULES_BY_ID, Family, Rule
 
@@ -46,7 +45,6 @@ __all__ = [
     "Scenario",
     "Scheme",
     "Target",
-    "Verdict",
     "all_scenarios",
     "rule_counts",
     "scenarios_for",

@@ -35,15 +35,6 @@ class _Any(enum.Enum):
 ANY = _Any.ANY
 
 
-class Verdict(enum.Enum):
-    """A scenario's result for one agent (RULES.md's verdicts)."""
-
-    PASS = "PASS"
-    FAIL = "FAIL"
-    INFO = "INFO"
-    NA = "N/A"
-
-
 @dataclass(frozen=True)
 class ProxySpec:
     """A fake proxy the runner starts for the scenario, and how its URL is written."""

@@ -36,7 +36,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .base import HOP_LOST, HOP_REFUSED, HOP_TLS, Call, _check_options
+from .base import HOP_LOST, HOP_REFUSED, HOP_TLS, Call, check_options
 from .process import require_own_process_view, stop_child, virtual_names
 
 __all__ = [
@@ -237,7 +237,7 @@ class CurlAgent:
 
     def arguments(self, call: Call, names: Sequence[tuple[str, int, str]] = ()) -> list[str]:
         """The curl command line for ``call``; ``names`` are (name, port, address) to resolve."""
-        _check_options(call, self.capabilities)
+        check_options(call, self.capabilities)
         timeout = call.open_timeout
         path = self._probe()[0] or self.executable
         argv = [path, "--silent", "--show-error", "--no-buffer", "--upload-file", "."]

@@ -1,15 +1,15 @@
 """Backends: where a scenario's proxies come from.
 
 - ``fakes`` (the default, :class:`FakesBackend`): the embedded fake proxies, pooled
-  by the stager's :class:`~.staging.ServerPool`; every ProxySpec can be played.
+  by the stager's :class:`~.pool.ServerPool`; every ProxySpec can be played.
 - ``mitmproxy`` (:class:`MitmBackend`): mitmproxy, embedded in the process, as a
   cross-check of the fakes by a proxy we did not write. One runs per process, with
   one listener per proxy of the scenario (its ``regular`` listeners play ``http``
   and ``https`` proxies, its ``socks5`` listeners ``socks5`` ones), a confdir seeded
-  with the proxy CA, and recordings from its addon (:mod:`~..fixtures.external.mitm`). It is
-  restarted only when a scenario needs other credentials, another CA, more
-  listeners or a fixed port. What it cannot play is N/A, for the reason
-  :func:`mitm_unsupported` gives.
+  with the proxy CA, and recordings from its addon
+  (:class:`~proxyharness.fixtures.Mitmproxy`). It is restarted only when a scenario
+  needs other credentials, another CA, more listeners or a fixed port. What it cannot
+  play is N/A, for the reason :func:`mitm_unsupported` gives.
 
 Both give each proxy the scenario runs (closed ports aside) as a
 :class:`RunningProxy`: where it listens, what it recorded, what is still open.
@@ -25,16 +25,20 @@ import urllib.parse
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from ..fixtures.external.process import free_ports
-from ..fixtures.records import ProxyRecord
-from ..scenarios.model import ProxySpec, Scenario
-from .staging import ServerPool, Unavailable, proxy_key
+from ...fixtures import (
+    CertificateAuthority,
+    FakeServer,
+    ProxyRecord,
+    VirtualDNS,
+    free_ports,
+    require_mitmproxy,
+)
+from ...scenarios.model import ProxySpec, Scenario
+from .errors import Unavailable
+from .pool import ServerPool, proxy_key
 
 if TYPE_CHECKING:
-    from ..fixtures.certs import CertificateAuthority
-    from ..fixtures.external.mitm import Mitmproxy
-    from ..fixtures.names import VirtualDNS
-    from ..fixtures.servers.base import FakeServer
+    from ...fixtures import Mitmproxy
 
 __all__ = [
     "BACKENDS",
@@ -91,7 +95,7 @@ class Backend(abc.ABC):
         """A running proxy for every ProxySpec that is not ``closed``, records empty.
 
         ``fixed_port``: the scenario's one proxy must listen on this port. Raise
-        :class:`~.staging.Unavailable` when it cannot be done here now.
+        :class:`~.errors.Unavailable` when it cannot be done here now.
         """
 
     @abc.abstractmethod
@@ -281,9 +285,7 @@ class MitmBackend(Backend):
     def __init__(
         self, ca: CertificateAuthority, untrusted_ca: CertificateAuthority, dns: VirtualDNS
     ) -> None:
-        from ..fixtures.external.mitm import _mitmproxy
-
-        _mitmproxy()  # ProgramMissing now rather than in the first scenario
+        require_mitmproxy()  # ProgramMissing now rather than in the first scenario
         self.ca = ca
         self.untrusted_ca = untrusted_ca
         self.dns = dns
@@ -367,7 +369,7 @@ class MitmBackend(Backend):
         self._ports = (ports[:regular], ports[regular:])
 
     def _start(self, layout: _Layout) -> Mitmproxy:
-        from ..fixtures.external.mitm import Mitmproxy
+        from ...fixtures import Mitmproxy  # imported with mitmproxy only
 
         proxy = Mitmproxy(
             layout.ca,

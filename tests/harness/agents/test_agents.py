@@ -1,4 +1,4 @@
-"""Tests for proxyharness.harness.agents."""
+"""Tests for the built-in agents of proxyharness.harness.agents: reference and websockets."""
 
 from __future__ import annotations
 
@@ -17,20 +17,19 @@ from proxyharness.harness.agents import (
     HOP_LOST,
     HOP_REFUSED,
     HOP_TLS,
-    Agent,
     Call,
     NotSupported,
-    ReferenceAgent,
-    UnknownAgent,
-    WebsocketsAsyncioAgent,
-    WebsocketsSyncAgent,
-    get_agent,
-    load_agents,
     run_in_thread,
     websockets_agents,
+)
+from proxyharness.harness.agents.reference import ReferenceAgent
+from proxyharness.harness.agents.registry import get_agent
+from proxyharness.harness.agents.websockets_agents import (
+    WebsocketsAsyncioAgent,
+    WebsocketsSyncAgent,
     websockets_error_kind,
 )
-from proxyharness.harness.staging import _hidden_modules
+from proxyharness.harness.staging import hidden_modules
 from proxyharness.reference_client.errors import ProxyRejected
 
 
@@ -93,48 +92,6 @@ def test_reference_error_kind() -> None:
     assert agent.error_kind(ValueError()) is None
 
 
-@pytest.mark.parametrize("name", ["reference", "websockets-asyncio", "websockets-sync"])
-def test_builtins(name: str) -> None:
-    """Built-in agents implement the protocol and are available here."""
-    agent = get_agent(name)
-    assert isinstance(agent, Agent)
-    assert agent.name == name
-    assert agent.available() is None
-    assert agent.version
-
-
-class NamedAgent(ReferenceAgent):
-    """An agent loaded by module:attribute."""
-
-    name = "named"
-
-
-def test_module_attribute() -> None:
-    """``module:attribute`` loads an agent that is not registered."""
-    agent = get_agent(f"{__name__}:NamedAgent")
-    assert agent.name == "named"
-
-
-@pytest.mark.parametrize(
-    ("name", "error", "message"),
-    [
-        ("nope", UnknownAgent, "no agent named 'nope' \\(known: reference, "),
-        ("no.such.module:X", UnknownAgent, "cannot load agent"),
-        ("builtins:object", TypeError, "does not implement"),
-    ],
-)
-def test_unknown(name: str, error: type[Exception], message: str) -> None:
-    """A name that is no agent is a clear error."""
-    with pytest.raises(error, match=message):
-        get_agent(name)
-
-
-def test_duplicate_names() -> None:
-    """Two agents with one name would mix their results."""
-    with pytest.raises(UnknownAgent, match="two agents are called 'reference'"):
-        load_agents(["reference", f"{__name__}:ReferenceAgent"])
-
-
 def test_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     """available() says what to install."""
     agent = WebsocketsAsyncioAgent()
@@ -144,7 +101,8 @@ def test_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_too_old(monkeypatch: pytest.MonkeyPatch) -> None:
     """available() refuses websockets without proxy support."""
-    monkeypatch.setattr(websockets_agents, "_version", lambda _: "14.2")  # read on the first call
+    # read on the first call
+    monkeypatch.setattr(websockets_agents, "installed_version", lambda _: "14.2")
     assert "too old" in (WebsocketsSyncAgent().available() or "")
 
 
@@ -172,7 +130,7 @@ def test_unknown_option(name: str) -> None:
 def test_websockets_without_python_socks() -> None:
     """Hidden python-socks: a private copy of the client module that lacks it."""
     agent = WebsocketsAsyncioAgent()
-    with _hidden_modules("python_socks"):
+    with hidden_modules("python_socks"):
         module = agent.client_module()
         coroutine = module.connect_socks_proxy(None, None)
         with pytest.raises(ImportError, match="requires python-socks"):

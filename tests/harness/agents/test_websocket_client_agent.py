@@ -13,16 +13,17 @@ import websocket
 
 from proxyharness.fixtures.servers.http_proxy import HttpProxy
 from proxyharness.fixtures.servers.websocket import WsServer
-from proxyharness.harness.agents import HOP_LOST, HOP_REFUSED, Call, NotSupported, get_agent
+from proxyharness.harness.agents import HOP_LOST, HOP_REFUSED, Call, NotSupported
+from proxyharness.harness.agents.registry import get_agent
 from proxyharness.harness.agents.websocket_client_agent import (
     WebsocketClientAgent,
     proxy_arguments,
     websocket_client_error_kind,
 )
+from proxyharness.harness.results import Verdict
 from proxyharness.harness.runner import Runner
-from proxyharness.harness.staging import _hidden_modules
+from proxyharness.harness.staging import hidden_modules
 from proxyharness.scenarios import all_scenarios
-from proxyharness.scenarios.model import Verdict
 
 
 def wrapped(cause: BaseException, text: str | None = None) -> BaseException:
@@ -163,7 +164,7 @@ def test_without_python_socks() -> None:
     """Hidden python-socks: a private copy of the library that lacks it, as installed so."""
     agent = WebsocketClientAgent()
     call = Call(uri="ws://127.0.0.1:9/", proxy="socks5h://127.0.0.1:9", options={"open_timeout": 1})
-    with _hidden_modules("python_socks"), pytest.raises(websocket.WebSocketException) as caught:
+    with hidden_modules("python_socks"), pytest.raises(websocket.WebSocketException) as caught:
         asyncio.run(agent.exchange(call))
     assert agent.error_kind(caught.value) == "socks-unavailable"
     assert agent.core_module() is importlib.import_module("websocket._core")

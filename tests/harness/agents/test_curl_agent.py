@@ -10,14 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from proxyharness.harness.agents import (
-    HOP_LOST,
-    HOP_REFUSED,
-    HOP_TLS,
-    Call,
-    NotSupported,
-    get_agent,
-)
+from proxyharness.harness.agents import HOP_LOST, HOP_REFUSED, HOP_TLS, Call, NotSupported
 from proxyharness.harness.agents.curl_agent import (
     MARKER,
     CurlAgent,
@@ -26,9 +19,10 @@ from proxyharness.harness.agents.curl_agent import (
     parse_version,
     unavailable_reason,
 )
+from proxyharness.harness.agents.registry import get_agent
+from proxyharness.harness.results import Verdict
 from proxyharness.harness.runner import Runner
 from proxyharness.scenarios import all_scenarios
-from proxyharness.scenarios.model import Verdict
 
 DEBIAN_12 = """\
 curl 7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1 OpenSSL/3.0.19 zlib/1.2.13

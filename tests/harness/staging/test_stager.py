@@ -1,4 +1,4 @@
-"""Tests for proxyharness.harness.staging."""
+"""Tests for proxyharness.harness.staging.stager."""
 
 from __future__ import annotations
 
@@ -10,97 +10,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from proxyharness.fixtures.servers.faults import Fault
-from proxyharness.fixtures.servers.http_proxy import HttpProxy
-from proxyharness.fixtures.servers.socks import SocksProxy
+from proxyharness.fixtures import HttpProxy, SocksProxy
 from proxyharness.harness.staging import (
     ClosedPort,
-    Endpoint,
     Stager,
     StagingError,
     Unavailable,
-    expand,
-    parse_fault,
-    passwords_in,
     runner_capabilities,
 )
-from proxyharness.scenarios.model import (
-    ANY,
-    Expect,
-    Given,
-    OsProfile,
-    ProxySpec,
-    Scenario,
-    Target,
-)
-
-A = Endpoint(
-    url="http://u:p%40ss@127.0.0.1:3128", netloc="127.0.0.1:3128", host="127.0.0.1", port=3128
-)
-
-
-@pytest.mark.parametrize(
-    ("value", "expanded"),
-    [
-        ("{A.url}", A.url),
-        ("{A.port}", 3128),  # a whole field keeps its type
-        ("host:{A.port}", "host:3128"),
-        (
-            {"http": {"host": "{A.host}", "port": "{A.port}"}},
-            {"http": {"host": "127.0.0.1", "port": 3128}},
-        ),
-        (["{A.netloc}", 1, None], ["127.0.0.1:3128", 1, None]),
-        ("no template", "no template"),
-    ],
-)
-def test_expand(value: object, expanded: object) -> None:
-    """Templates are expanded in strings, mappings and lists."""
-    assert expand(value, {"A": A}) == expanded
-
-
-def test_expand_unknown_name() -> None:
-    """A template naming no staged object is a scenario mistake."""
-    with pytest.raises(StagingError, match=r"cannot expand template '\{B\.url\}'"):
-        expand("{B.url}", {"A": A})
-
-
-def test_passwords_in() -> None:
-    """Passwords in URLs, raw and decoded, wherever they are."""
-    found = passwords_in({"https_proxy": A.url}, ["socks5h://x:s3cret@h:1"], "plain", None)
-    assert found == {"p%40ss", "p@ss", "s3cret"}
-
-
-@pytest.mark.parametrize(
-    ("text", "fault"),
-    [
-        ("silence", Fault.silence()),
-        ("close_after:0", Fault.close_after(0)),
-        ("close_after:10", Fault.close_after(10)),
-        ("reply:403", Fault.reply(403)),
-        ("garbage", Fault.garbage()),
-        ("garbage:xyz", Fault.garbage(b"xyz")),
-        ("http_version:HTTP/1.0", Fault.http_version("HTTP/1.0")),
-        ("dial_fails", Fault.dial_fails()),
-        ("delay:0.5", Fault.delay(0.5)),
-    ],
-)
-def test_parse_fault(text: str, fault: Fault) -> None:
-    """Fault strings of the scenario model."""
-    assert parse_fault(text) == fault
-
-
-@pytest.mark.parametrize("text", ["explode", "reply:abc", "close_after:-1"])
-def test_parse_fault_errors(text: str) -> None:
-    """A bad fault string is a scenario mistake."""
-    with pytest.raises(StagingError):
-        parse_fault(text)
-
-
-def test_closed_port() -> None:
-    """Nothing listens on a closed port."""
-    port = ClosedPort.find()
-    with pytest.raises(ConnectionRefusedError):
-        socket.create_connection((port.host, port.port), timeout=2).close()
+from proxyharness.scenarios.model import ANY, Expect, Given, OsProfile, ProxySpec, Scenario, Target
 
 
 @pytest.fixture(scope="module")

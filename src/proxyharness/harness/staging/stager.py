@@ -1,10 +1,10 @@
-"""Staging: everything a scenario needs, set up before the agent runs and torn down after.
+"""The stager: everything a scenario needs, set up before the agent runs and torn down after.
 
 For one scenario, :meth:`Stager.stage` gives, inside a ``with`` block:
 
-- a clean proxy environment (:class:`~proxyharness.fixtures.config.environment.ProxyEnvironment`)
-  holding the scenario's variables, and its OS profile
-  (:class:`~proxyharness.fixtures.config.os_config.OsProxyConfig`);
+- a clean proxy environment (:class:`~proxyharness.fixtures.ProxyEnvironment`) holding
+  the scenario's variables, and its OS profile
+  (:class:`~proxyharness.fixtures.OsProxyConfig`);
 - a virtual DNS where the target host and ``scenario.names`` resolve to the echo
   server's loopback address (``::1`` for an IPv6 target), patched into
   ``socket.getaddrinfo`` and used by every fake proxy;
@@ -31,322 +31,40 @@ parallelism.
 
 from __future__ import annotations
 
-import atexit
+import asyncio
 import contextlib
-import dataclasses
-import re
-import shutil
-import socket
-import string
 import sys
-import tempfile
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..fixtures.certs import CertificateAuthority
-from ..fixtures.config.environment import ProxyEnvironment
-from ..fixtures.config.os_config import OsProxyConfig
-from ..fixtures.external.process import free_port
-from ..fixtures.names import VirtualDNS, ip_literal
-from ..fixtures.records import ProxyRecord, WebSocketRecord
-from ..fixtures.servers import loop as _loop
-from ..fixtures.servers.base import FakeServer
-from ..fixtures.servers.faults import Fault
-from ..fixtures.servers.http_proxy import HttpProxy
-from ..fixtures.servers.socks import SocksProxy
-from ..fixtures.servers.websocket import WsServer
-from ..scenarios.model import ANY, Expect, ProxySpec, Scenario
-from .agents import Call
+from ...fixtures import (
+    OsProxyConfig,
+    ProxyEnvironment,
+    ProxyRecord,
+    VirtualDNS,
+    WebSocketRecord,
+    WsServer,
+    ip_literal,
+    run_on_loop,
+)
+from ...scenarios.model import Expect, ProxySpec, Scenario
+from ..agents import Call
+from .backends import Backend, RunningProxy, make_backend
+from .errors import StagingError, Unavailable
+from .passwords import passwords_in
+from .pool import ServerPool
+from .ports import BIND_PORT, ClosedPort, bind_port_of
+from .resources import Resources
+from .templates import Endpoint, expand, expand_expect
 
-if TYPE_CHECKING:
-    from .backends import Backend, RunningProxy
-
-__all__ = [
-    "BIND_PORT",
-    "ClosedPort",
-    "Endpoint",
-    "Resources",
-    "Staged",
-    "Stager",
-    "Unavailable",
-    "bind_port_of",
-    "expand",
-    "parse_fault",
-    "passwords_in",
-    "proxy_key",
-    "runner_capabilities",
-]
+__all__ = ["SETTLE_TIMEOUT", "Staged", "Stager", "hidden_modules"]
 
 #: How long :meth:`Staged.settle` waits for the servers' connections to end.
 SETTLE_TIMEOUT = 2.0
 _RESERVED = frozenset({"server", "closed"})
-
-
-class StagingError(Exception):
-    """The scenario cannot be staged (a mistake in the scenario, not in the agent)."""
-
-
-class Unavailable(Exception):
-    """This machine cannot stage the scenario (e.g. port 80 is taken): the case is N/A."""
-
-
-#: Runner capabilities: ``bind-port-N`` means the scenario's one proxy listens on port N.
-BIND_PORT = "bind-port-"
-
-
-def bind_port_of(scenario: Scenario) -> int | None:
-    """The port a ``bind-port-N`` requirement asks the scenario's proxy to listen on."""
-    for requirement in scenario.requires:
-        if requirement.startswith(BIND_PORT) and requirement[len(BIND_PORT) :].isdigit():
-            return int(requirement[len(BIND_PORT) :])
-    return None
-
-
-def can_bind(port: int, host: str = "127.0.0.1") -> bool:
-    """Tell whether ``host:port`` can be listened on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def runner_capabilities(scenario: Scenario) -> frozenset[str]:
-    """The runner's own capabilities this scenario needs and this machine grants."""
-    port = bind_port_of(scenario)
-    if port is not None and can_bind(port):
-        return frozenset({f"{BIND_PORT}{port}"})
-    return frozenset()
-
-
-# -- per-process resources ----------------------------------------------------------------
-
-
-class Resources:
-    """CAs, client contexts and CA files, created once per process."""
-
-    _instance: Resources | None = None
-    _lock = threading.Lock()
-
-    def __init__(self) -> None:
-        self.server_ca = CertificateAuthority("proxyharness server CA")
-        self.proxy_ca = CertificateAuthority("proxyharness proxy CA")
-        #: Signs the certificates no client is told to trust.
-        self.untrusted_ca = CertificateAuthority("proxyharness untrusted CA")
-        self.server_ssl = self.server_ca.client_context()
-        self.proxy_ssl = self.proxy_ca.client_context()
-        self._directory = Path(tempfile.mkdtemp(prefix="proxyharness-ca-"))
-        atexit.register(shutil.rmtree, self._directory, ignore_errors=True)
-        self.server_ca_file = self.server_ca.write_cert(self._directory / "server-ca.pem")
-        self.proxy_ca_file = self.proxy_ca.write_cert(self._directory / "proxy-ca.pem")
-        #: Both CAs in one file: the default trust of ``default_trust`` scenarios.
-        self.bundle_file = self._directory / "default-trust.pem"
-        self.bundle_file.write_bytes(self.server_ca.cert_pem() + self.proxy_ca.cert_pem())
-
-    @classmethod
-    def get(cls) -> Resources:
-        """The process's resources, created on first use."""
-        with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
-
-
-# -- templates ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """What a template can say about a proxy or the server: ``{A.url}``, ``{server.port}``..."""
-
-    url: str
-    netloc: str
-    host: str
-    port: int
-
-
-@dataclass(frozen=True)
-class ClosedPort:
-    """A loopback port where nothing listens (ERR-01)."""
-
-    host: str
-    port: int
-
-    @classmethod
-    def find(cls, host: str = "127.0.0.1") -> ClosedPort:
-        """A port of ``host`` that nothing listens on a moment later."""
-        return cls(host, free_port(host))
-
-
-_WHOLE_FIELD = re.compile(r"\{([^{}]+)\}")
-_FORMATTER = string.Formatter()
-
-
-def expand(value: Any, names: Mapping[str, Any]) -> Any:
-    """Expand templates in ``value`` (strings, recursively in mappings, lists and tuples).
-
-    A string that is exactly one field (``"{A.port}"``) gives the field's own value,
-    so an integer stays an integer; any other string is ``str.format_map``-ed.
-    """
-    if isinstance(value, str):
-        try:
-            whole = _WHOLE_FIELD.fullmatch(value)
-            if whole is not None:
-                return _FORMATTER.get_field(whole.group(1), (), names)[0]
-            return value.format_map(names)
-        except (KeyError, AttributeError, IndexError, ValueError) as exc:
-            raise StagingError(f"cannot expand template {value!r}: {exc!r}") from None
-    if isinstance(value, Mapping):
-        return {key: expand(item, names) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(expand(item, names) for item in value)
-    return value
-
-
-def expand_expect(expect: Expect, names: Mapping[str, Any]) -> Expect:
-    """Return ``expect`` with every string field expanded (ANY and None left alone)."""
-    changes: dict[str, Any] = {}
-    for item in dataclasses.fields(expect):
-        value = getattr(expect, item.name)
-        if value is ANY or value is None or isinstance(value, bool):
-            continue
-        changes[item.name] = expand(value, names)
-    return dataclasses.replace(expect, **changes)
-
-
-def passwords_in(*values: Any) -> set[str]:
-    """Passwords written in URLs inside ``values`` (raw and percent-decoded forms)."""
-    found: set[str] = set()
-    for value in values:
-        if isinstance(value, str):
-            _url_password(value, found)
-        elif isinstance(value, Mapping):
-            found |= passwords_in(*value.values())
-        elif isinstance(value, list | tuple):
-            found |= passwords_in(*value)
-    return found
-
-
-def _url_password(text: str, found: set[str]) -> None:
-    start = text.find("://")
-    start = 0 if start < 0 else start + 3
-    at = text.rfind("@")
-    if at <= start:
-        return
-    _, colon, password = text[start:at].partition(":")
-    if colon and password:
-        found.add(password)
-        found.add(urllib.parse.unquote(password))
-
-
-# -- faults -------------------------------------------------------------------------------
-
-
-def parse_fault(text: str) -> Fault:
-    """Parse a scenario's fault string (``"reply:403"``, ``"close_after:0"``, ``"silence"``)."""
-    kind, _, argument = text.strip().partition(":")
-    try:
-        if kind == "silence":
-            return Fault.silence()
-        if kind == "close_after":
-            return Fault.close_after(int(argument or 0))
-        if kind == "reply":
-            return Fault.reply(int(argument))
-        if kind == "garbage":
-            return Fault.garbage(argument.encode()) if argument else Fault.garbage()
-        if kind == "http_version":
-            return Fault.http_version(argument or "HTTP/1.0")
-        if kind == "dial_fails":
-            return Fault.dial_fails()
-        if kind == "delay":
-            return Fault.delay(float(argument))
-    except ValueError as exc:
-        raise StagingError(f"bad fault {text!r}: {exc}") from None
-    raise StagingError(f"unknown fault {text!r}")
-
-
-# -- the pool -----------------------------------------------------------------------------
-
-_ServerKey = tuple[Any, ...]
-
-
-class ServerPool:
-    """Running servers, reused across scenarios; one list per kind of server."""
-
-    def __init__(self, resources: Resources, dns: VirtualDNS) -> None:
-        self.resources = resources
-        self.dns = dns
-        self._servers: dict[_ServerKey, list[FakeServer[Any]]] = {}
-
-    def take(self, key: _ServerKey, index: int) -> FakeServer[Any]:
-        """The ``index``-th server of kind ``key``, started if needed, records reset."""
-        servers = self._servers.setdefault(key, [])
-        while len(servers) <= index:
-            servers.append(self._create(key).start())
-        server = servers[index]
-        server.reset()
-        return server
-
-    def _create(self, key: _ServerKey, port: int = 0) -> FakeServer[Any]:
-        if key[0] == "ws":
-            _, secure, host, trusted = key
-            ca = None
-            if secure:
-                ca = self.resources.server_ca if trusted else self.resources.untrusted_ca
-            return WsServer(ca=ca, host=host)
-        _, kind, auth, methods, fault, trusted, host = key
-        faults = [parse_fault(part) for part in fault.split(",")] if fault else []
-        if kind in ("socks4", "socks5"):
-            return SocksProxy(
-                4 if kind == "socks4" else 5,
-                auth=auth,
-                methods=methods,
-                dns=self.dns,
-                host=host,
-                port=port,
-                faults=faults,
-            )
-        ca = None
-        if kind == "https":
-            ca = self.resources.proxy_ca if trusted else self.resources.untrusted_ca
-        return HttpProxy(ca=ca, auth=auth, dns=self.dns, host=host, port=port, faults=faults)
-
-    def start_on(self, key: _ServerKey, port: int) -> FakeServer[Any]:
-        """A server of kind ``key`` on a fixed ``port``, outside the pool (stop it yourself)."""
-        try:
-            return self._create(key, port).start()
-        except OSError as exc:
-            raise Unavailable(f"cannot listen on port {port}: {exc.strerror or exc}") from None
-
-    def discard(self, server: FakeServer[Any]) -> None:
-        """Stop ``server`` and forget it: the next scenario gets a fresh one."""
-        for servers in self._servers.values():
-            if server in servers:
-                servers.remove(server)
-        with contextlib.suppress(Exception):
-            server.stop(timeout=2.0)
-
-    def close(self) -> None:
-        """Stop every server."""
-        servers = [s for group in self._servers.values() for s in group]
-        self._servers.clear()
-        for server in servers:
-            with contextlib.suppress(Exception):
-                server.stop(timeout=2.0)
-
-
-def proxy_key(spec: ProxySpec) -> _ServerKey:
-    """The pool's key for a fake proxy playing ``spec``."""
-    host = "::1" if spec.url_host is not None and ":" in spec.url_host else "127.0.0.1"
-    trusted = spec.trusted or spec.kind != "https"
-    return ("proxy", spec.kind, spec.auth, spec.methods, spec.fault, trusted, host)
 
 
 # -- one staged scenario ------------------------------------------------------------------
@@ -382,7 +100,7 @@ class Staged:
 
         A connection still open after ``timeout`` is noted in :attr:`lingering`.
         """
-        _loop.run(_barrier())
+        run_on_loop(_barrier())
         deadline = time.monotonic() + timeout
         pause = 0.0005
         while True:
@@ -414,8 +132,6 @@ class Staged:
 
 async def _barrier() -> None:
     """Let the background loop run a few iterations (accept pending connections)."""
-    import asyncio
-
     for _ in range(3):
         await asyncio.sleep(0)
 
@@ -428,8 +144,6 @@ class Stager:
     """
 
     def __init__(self, resources: Resources | None = None, backend: str = "fakes") -> None:
-        from .backends import make_backend  # backends build on this module
-
         self.resources = resources or Resources.get()
         self.dns = VirtualDNS()
         self.pool = ServerPool(self.resources, self.dns)
@@ -464,7 +178,7 @@ class Stager:
                 if os_profile is not None:
                     stack.enter_context(os_profile)
                 if scenario.given.hide_python_socks:
-                    stack.enter_context(_hidden_modules("python_socks"))
+                    stack.enter_context(hidden_modules("python_socks"))
                 yield staged
         finally:
             # A connection still open could end, and write its record, during the
@@ -602,7 +316,7 @@ def _proxy_endpoint(spec: ProxySpec, where: RunningProxy | ClosedPort) -> Endpoi
 
 
 @contextlib.contextmanager
-def _hidden_modules(package: str) -> Iterator[None]:
+def hidden_modules(package: str) -> Iterator[None]:
     """Make ``import package`` (and its submodules) fail until the block ends."""
     saved = {
         name: module

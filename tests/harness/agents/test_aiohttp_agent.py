@@ -17,15 +17,16 @@ from proxyharness.fixtures.certs import CertificateAuthority
 from proxyharness.fixtures.config.environment import ProxyEnvironment
 from proxyharness.fixtures.servers.http_proxy import HttpProxy
 from proxyharness.fixtures.servers.websocket import WsServer
-from proxyharness.harness.agents import HOP_LOST, HOP_TLS, Call, NotSupported, get_agent
+from proxyharness.harness.agents import HOP_LOST, HOP_TLS, Call, NotSupported
 from proxyharness.harness.agents.aiohttp_agent import (
     AiohttpAgent,
     ConnectionClosedEarly,
     aiohttp_error_kind,
 )
+from proxyharness.harness.agents.registry import get_agent
+from proxyharness.harness.results import Verdict
 from proxyharness.harness.runner import Runner
 from proxyharness.scenarios import all_scenarios
-from proxyharness.scenarios.model import Verdict
 
 TARGET = ("www.example.com", 8765)
 

@@ -17,19 +17,19 @@ from proxyharness.fixtures.names import VirtualDNS
 from proxyharness.harness.agents import (
     Call,
     CommandAgent,
-    CommandError,
     NotSupported,
     UnknownAgent,
     command_agent,
-    get_agent,
 )
-from proxyharness.harness.agents.command_agent import ProtocolError
+from proxyharness.harness.agents.command_agent import CommandError, ProtocolError
 from proxyharness.harness.agents.process import ChildTimeout
+from proxyharness.harness.agents.registry import get_agent
+from proxyharness.harness.results import Verdict
 from proxyharness.harness.runner import Runner
 from proxyharness.scenarios import all_scenarios
-from proxyharness.scenarios.model import Scenario, Verdict
+from proxyharness.scenarios.model import Scenario
 
-NODE_EXAMPLE = Path(__file__).parents[2] / "examples" / "command-agent-node"
+NODE_EXAMPLE = Path(__file__).parents[3] / "examples" / "command-agent-node"
 REQUIRE_VARIABLE = "PROXYHARNESS_REQUIRE_INTEROP"
 
 #: The smallest useful command agent: websockets' sync client, in Python.

@@ -1,4 +1,4 @@
-"""Tests for proxyharness.harness.backends: the N/A table, and mitmproxy agreeing with the fakes."""
+"""Tests for harness.staging.backends: the N/A table, and mitmproxy agreeing with the fakes."""
 
 from __future__ import annotations
 
@@ -17,12 +17,17 @@ from typing import Any
 import pytest
 
 from proxyharness.harness.agents import Agent, load_agents
-from proxyharness.harness.backends import BACKENDS, MitmBackend, make_backend, mitm_unsupported
-from proxyharness.harness.results import CaseResult
+from proxyharness.harness.results import CaseResult, Verdict
 from proxyharness.harness.runner import Runner, run
 from proxyharness.harness.staging import Stager, Unavailable
+from proxyharness.harness.staging.backends import (
+    BACKENDS,
+    MitmBackend,
+    make_backend,
+    mitm_unsupported,
+)
 from proxyharness.scenarios import all_scenarios
-from proxyharness.scenarios.model import Expect, Given, ProxySpec, Scenario, Verdict
+from proxyharness.scenarios.model import Expect, Given, ProxySpec, Scenario
 
 CATALOG = {scenario.id: scenario for scenario in all_scenarios()}
 #: Scenarios both backends can play.
