@@ -296,6 +296,11 @@ def _title(rule: str) -> str:
     return f' <span class="title">{escape(known.title)}</span>' if known else ""
 
 
+def _prose(text: str) -> str:
+    """Escaped text, with the catalog's `quoted` terms as ``<code>``."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
+
+
 def _statement(rule: str) -> str:
     """The rule in full: statement, what it leaves open, how it is judged."""
     known = RULES_BY_ID.get(rule)
@@ -307,9 +312,9 @@ def _statement(rule: str) -> str:
         judged = "Gated, except the part it leaves open, which is recorded as info."
     else:
         judged = "Gated: a client that breaks it fails."
-    html = f'<div class="statement"><p>{escape(known.statement)}</p>'
+    html = f'<div class="statement"><p>{_prose(known.statement)}</p>'
     if known.leaves_open:
-        html += f"<p><strong>Leaves open:</strong> {escape(known.leaves_open)}</p>"
+        html += f"<p><strong>Leaves open:</strong> {_prose(known.leaves_open)}</p>"
     return html + f"<p>{judged}</p></div>"
 
 
