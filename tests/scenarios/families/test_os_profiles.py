@@ -11,6 +11,7 @@ import pytest
 from proxyharness.fixtures.config.os_config import OsProxyConfig
 from proxyharness.scenarios import scenarios_for
 from proxyharness.scenarios.build import MACOS_REPORTS_SOCKS, WINDOWS_OVERRIDE_FNMATCH
+from proxyharness.scenarios.families import os_profiles
 from proxyharness.scenarios.families.os_profiles import (
     MACOS_EXCEPTIONS,
     WINDOWS_OVERRIDES,
@@ -102,3 +103,8 @@ def test_macos_socks_follows_the_python_version() -> None:
     for scenario in scenarios_for("OS-01"):
         if scenario.given.os.os == "macos":
             assert (scenario.expect.route == "proxy") is MACOS_REPORTS_SOCKS
+
+
+def test_holds_the_os_rules() -> None:
+    """OS-01 to OS-04."""
+    assert {s.rule for s in os_profiles.scenarios()} == {f"OS-{n:02d}" for n in range(1, 5)}
