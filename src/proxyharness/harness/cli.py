@@ -83,10 +83,12 @@ def add_commands(subparsers: Any) -> None:
     run.set_defaults(handler=run_command)
     rules: argparse.ArgumentParser = subparsers.add_parser(
         "rules",
-        help="list the rules and how many scenarios check each",
-        description="List every rule of RULES.md with its scenario count; exit 1 if a "
-        "rule has no scenario.",
+        help="list the rules, or show one rule's full statement",
+        description="List every rule of the catalog with its scenario count, or print one "
+        "rule's statement, what it leaves open and whether it is gated; exit 1 if a rule "
+        "has no scenario, 2 for an unknown rule ID.",
     )
+    rules.add_argument("rule", nargs="?", metavar="RULE-ID", help="show this rule (SEL-01)")
     rules.add_argument("--format", choices=("terminal", "json"), default="terminal")
     rules.set_defaults(handler=rules_command)
     from . import publish
@@ -98,28 +100,57 @@ def add_commands(subparsers: Any) -> None:
 
 
 def rules_command(args: argparse.Namespace) -> int:
-    """Print the rules with their scenario counts."""
-    from ..scenarios.rules import RULES
+    """Print the rules with their scenario counts, or one rule in full."""
+    import dataclasses
+
+    from ..scenarios import RULES, RULES_BY_ID, close_rule_ids
     from .pytest_plugin import catalog
 
     counts: dict[str, int] = dict.fromkeys((rule.id for rule in RULES), 0)
     for scenario in catalog():
         counts[scenario.rule] = counts.get(scenario.rule, 0) + 1
-    missing = [rule.id for rule in RULES if not counts[rule.id]]
+    chosen = RULES
+    if getattr(args, "rule", None):
+        wanted = args.rule.strip().upper()
+        if wanted not in RULES_BY_ID:
+            close = close_rule_ids(args.rule)
+            names = " or ".join([", ".join(close[:-1]), close[-1]] if close[:-1] else close)
+            hint = f"; did you mean {names}?" if close else "; proxyharness rules lists them"
+            print(f"proxyharness rules: unknown rule {args.rule!r}{hint}", file=sys.stderr)
+            return 2
+        chosen = (RULES_BY_ID[wanted],)
     if args.format == "json":
-        rows = [
-            {"id": r.id, "title": r.title, "info": r.info, "scenarios": counts[r.id]} for r in RULES
-        ]
-        print(json.dumps(rows, indent=1))
+        rows = [dataclasses.asdict(rule) | {"scenarios": counts[rule.id]} for rule in chosen]
+        print(json.dumps(rows[0] if getattr(args, "rule", None) else rows, indent=1))
+    elif getattr(args, "rule", None):
+        print(_rule_text(chosen[0], counts[chosen[0].id]))
     else:
         width = max(len(rule.id) for rule in RULES)
         for rule in RULES:
             flag = " (info)" if rule.info else ""
             print(f"{rule.id.ljust(width)}  {counts[rule.id]:4d}  {rule.title}{flag}")
         print(f"{len(RULES)} rules, {sum(counts.values())} scenarios")
+    missing = [rule.id for rule in chosen if not counts[rule.id]]
     for rule_id in missing:
         print(f"rule {rule_id} has no scenario", file=sys.stderr)
     return 1 if missing else 0
+
+
+def _rule_text(rule: Any, scenarios: int) -> str:
+    """One rule in full: title, how it is judged, statement, what it leaves open."""
+    import textwrap
+
+    if rule.info:
+        judged = "info: observed and recorded, never gated"
+    elif rule.partly_info:
+        judged = "gated; the part it leaves open is info"
+    else:
+        judged = "gated: a client that breaks it FAILs"
+    lines = [f"{rule.id}: {rule.title}", f"{judged}; {scenarios} scenarios", ""]
+    lines += textwrap.wrap(rule.statement, 88)
+    if rule.leaves_open:
+        lines += ["", *textwrap.wrap(f"Leaves open: {rule.leaves_open}", 88)]
+    return "\n".join(lines)
 
 
 # -- run ----------------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def _family(rule: str) -> str:
 
 
 def _rules(cases: Sequence[CaseResult]) -> list[str]:
-    """Every rule of the catalog in RULES.md's order, then unknown rules of the run."""
+    """Every rule of the catalog in catalog order, then unknown rules of the run."""
     return [r.id for r in RULES] + sorted({c.rule for c in cases} - set(RULES_BY_ID))
 
 

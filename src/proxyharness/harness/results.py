@@ -1,7 +1,7 @@
 """Results of a conformance run: one case per scenario and agent, JSON-able.
 
 Everything here is already redacted: no password observed on the wire or written in
-a scenario reaches a result (RULES URL-05). Reports are built from these objects or
+a scenario reaches a result (rule URL-05). Reports are built from these objects or
 from their JSON form (``RunResult.from_dict(json.load(...))``) alone.
 """
 

@@ -1,6 +1,6 @@
 """Proxy URLs: parsing and validation (URL-01 to URL-05).
 
-Decisions where RULES.md is silent:
+Decisions where the rules URL-01 to URL-05 are silent:
 
 * A value without ``scheme://`` (``proxy.local:3128``, as ``getproxies()`` keeps it
   verbatim) means ``http://``, as curl reads it. The route trace says so.

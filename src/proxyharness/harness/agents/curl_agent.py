@@ -9,7 +9,7 @@ curl 7.88 has no WebSocket at all: every case is N/A there).
 One call is one ``curl`` run, driven as a person would:
 
 - ``--proxytunnel`` always: without it curl sends ``ws://`` through an HTTP proxy as
-  a forward request instead of a CONNECT tunnel (FACTS §8);
+  a forward request instead of a CONNECT tunnel (docs/agents.md);
 - an explicit proxy is ``--proxy URL``, no proxy is ``--noproxy '*'``, and with
   neither curl reads the environment itself (its own rules: ``WS_PROXY`` and
   ``WSS_PROXY`` upper-case only, ``http_proxy``, ``https_proxy``, ``all_proxy``,

@@ -1,4 +1,4 @@
-"""SOCKS: SOCKS4, SOCKS4a, SOCKS5, SOCKS5h (RULES.md SOCKS-01 to SOCKS-06).
+"""SOCKS: SOCKS4, SOCKS4a, SOCKS5, SOCKS5h (SOCKS-01 to SOCKS-06).
 
 Proxies are configured with ``https_proxy`` (it serves ``ws://`` and ``wss://``);
 each such scenario has an ``explicit`` twin passing the same proxy as ``proxy=URL``
@@ -10,9 +10,9 @@ resolution sends that address.
 
 from __future__ import annotations
 
-from ._build import HOST, SPEC, direct, fails, make, socks_fields, via, windows
-from .matrix import expand, own_os, proxy_sources, schemes
-from .model import ProxyKind, ProxySpec, Scenario
+from ..build import HOST, SPEC, direct, fails, make, socks_fields, via, windows
+from ..matrix import expand, own_os, proxy_sources, schemes
+from ..model import ProxyKind, ProxySpec, Scenario
 
 __all__ = ["scenarios"]
 

@@ -54,10 +54,11 @@ OPTION_CAPABILITIES: Mapping[str, str] = {
     "caller_socket": "sock-arg",
 }
 
-#: macOS System Configuration reports a SOCKS proxy from Python 3.12 on (FACTS §3).
+#: macOS System Configuration reports a SOCKS proxy from Python 3.12 on (OS-01; see
+#: ``fixtures.config.os_config``).
 MACOS_REPORTS_SOCKS = sys.version_info >= (3, 12)
-#: Windows ProxyOverride is fnmatch-ed without DNS where gh-115197 landed (FACTS §4);
-#: the same test as ``fixtures.os_config`` makes.
+#: Windows ProxyOverride is fnmatch-ed without DNS where gh-115197 landed (OS-04); the
+#: same test as ``fixtures.config.os_config`` makes.
 WINDOWS_OVERRIDE_FNMATCH = "_proxy_bypass_winreg_override" in vars(urllib.request)
 
 # Proxy specs by URL scheme: ``SPEC["socks5h"]`` is a SOCKS5 proxy written socks5h://.

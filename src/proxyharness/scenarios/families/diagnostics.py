@@ -1,4 +1,4 @@
-"""DIAG: explaining the choice (RULES.md's DIAG section, ``DIAG-01`` here).
+"""DIAG: explaining the choice (``DIAG-01``).
 
 The route is judged from the wire like any other. The explanation is the client's
 own account, so it is checked only for substance: :data:`EXPLANATION_MENTIONS`
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ._build import SPEC, direct, make, via
-from .matrix import expand, schemes
-from .model import Scenario
+from ..build import SPEC, direct, make, via
+from ..matrix import expand, schemes
+from ..model import Scenario
 
 __all__ = ["EXPLANATION_MENTIONS", "scenarios"]
 

@@ -1,4 +1,4 @@
-"""URL: the proxy's address (RULES.md URL-01 to URL-05).
+"""URL: the proxy's address (URL-01 to URL-05).
 
 Every invalid URL still points at a running proxy (``P``), so a client that uses it
 anyway is seen: an invalid proxy URL must reach nowhere.
@@ -19,8 +19,8 @@ distinctive password in each way a client can fail.
 
 from __future__ import annotations
 
-from ._build import PROXY_HOST, SPEC, fails, make, nowhere, socks_fields, via
-from .model import ProxyKind, ProxySpec, Scenario
+from ..build import PROXY_HOST, SPEC, fails, make, nowhere, socks_fields, via
+from ..model import ProxyKind, ProxySpec, Scenario
 
 __all__ = ["scenarios"]
 

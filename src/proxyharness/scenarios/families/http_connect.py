@@ -1,4 +1,4 @@
-"""HTTP: HTTP and HTTPS proxies (RULES.md HTTP-01 to HTTP-08).
+"""HTTP: HTTP and HTTPS proxies (HTTP-01 to HTTP-08).
 
 Proxies are configured with ``https_proxy``, and every scenario has an ``explicit``
 twin passing the same proxy as ``proxy=URL`` (:func:`.matrix.proxy_sources`), with the
@@ -9,9 +9,9 @@ unless the scenario is about addresses. The runner checks every case for
 
 from __future__ import annotations
 
-from ._build import HOST, PROXY_HOST, SPEC, fails, make, via
-from .matrix import expand, proxy_sources, schemes
-from .model import Expect, ProxySpec, Scenario, Scheme
+from ..build import HOST, PROXY_HOST, SPEC, fails, make, via
+from ..matrix import expand, proxy_sources, schemes
+from ..model import Expect, ProxySpec, Scenario, Scheme
 
 __all__ = ["scenarios"]
 

@@ -1,4 +1,4 @@
-"""ERR: failures (RULES.md ERR-01 to ERR-04).
+"""ERR: failures (ERR-01 to ERR-04).
 
 Proxies are configured with ``https_proxy``, and every scenario has an ``explicit``
 twin passing the same proxy as ``proxy=URL`` (:func:`.matrix.proxy_sources`); targets
@@ -8,9 +8,9 @@ runner compares sockets, tasks and threads before and after each case.
 
 from __future__ import annotations
 
-from ._build import PROXY_HOST, fails, make, nowhere
-from .matrix import expand, proxy_sources, schemes
-from .model import Expect, ProxyKind, ProxySpec, Scenario
+from ..build import PROXY_HOST, fails, make, nowhere
+from ..matrix import expand, proxy_sources, schemes
+from ..model import Expect, ProxyKind, ProxySpec, Scenario
 
 __all__ = ["scenarios"]
 

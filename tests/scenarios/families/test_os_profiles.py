@@ -1,4 +1,4 @@
-"""Tests for proxyharness.scenarios.os_rules: the OS bypass tables agree with urllib."""
+"""Tests for scenarios.families.os_profiles: the OS bypass tables agree with urllib."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ import pytest
 
 from proxyharness.fixtures.config.os_config import OsProxyConfig
 from proxyharness.scenarios import scenarios_for
-from proxyharness.scenarios._build import MACOS_REPORTS_SOCKS, WINDOWS_OVERRIDE_FNMATCH
-from proxyharness.scenarios.os_rules import MACOS_EXCEPTIONS, WINDOWS_OVERRIDES, BypassRow
+from proxyharness.scenarios.build import MACOS_REPORTS_SOCKS, WINDOWS_OVERRIDE_FNMATCH
+from proxyharness.scenarios.families import os_profiles
+from proxyharness.scenarios.families.os_profiles import (
+    MACOS_EXCEPTIONS,
+    WINDOWS_OVERRIDES,
+    BypassRow,
+)
 
 PORT = 8080
 
@@ -34,7 +39,7 @@ def test_macos_rows_follow_urllib(row: BypassRow) -> None:
 
 
 def _regex_matcher(host: str, override: str) -> bool:
-    """Windows up to 3.12 (FACTS §4): entries as regexes anchored at the start (no DNS here)."""
+    """Windows up to 3.12: entries as regexes anchored at the start (no DNS here)."""
     for entry in override.split(";"):
         if entry == "<local>" and "." not in host:
             return True
@@ -45,7 +50,7 @@ def _regex_matcher(host: str, override: str) -> bool:
 
 
 def _fnmatch_matcher(host: str, override: str) -> bool:
-    """Windows from 3.13 (FACTS §4): trimmed entries fnmatch-ed, case-insensitive."""
+    """Windows from 3.13: trimmed entries fnmatch-ed, case-insensitive."""
     for entry in (e.strip() for e in override.split(";")):
         if entry == "<local>":
             if "." not in host:
@@ -98,3 +103,8 @@ def test_macos_socks_follows_the_python_version() -> None:
     for scenario in scenarios_for("OS-01"):
         if scenario.given.os.os == "macos":
             assert (scenario.expect.route == "proxy") is MACOS_REPORTS_SOCKS
+
+
+def test_holds_the_os_rules() -> None:
+    """OS-01 to OS-04."""
+    assert {s.rule for s in os_profiles.scenarios()} == {f"OS-{n:02d}" for n in range(1, 5)}

@@ -1,15 +1,18 @@
-"""OS: operating-system proxy configuration (RULES.md OS-01 to OS-04).
+"""OS: operating-system proxy configuration (OS-01 to OS-04).
 
-Profiles are emulated by ``fixtures.os_config``; the settings are its JSON form
+Profiles are emulated by ``fixtures.config.os_config``; the settings are its JSON form
 (without ``os``). Expectations follow urllib as the running Python has it:
 
-- macOS reports a SOCKS proxy from Python 3.12 on (FACTS §3): before, the SOCKS entry
-  is invisible and the expectation is what the rest of the configuration gives;
-- macOS exceptions are ``fnmatch``-ed against ``host:port`` (FACTS §3), so gated
-  globs end in ``*``; a glob without it is recorded under OS-04;
+- macOS reports a SOCKS proxy from Python 3.12 on (``MACOS_REPORTS_SOCKS``): before,
+  the SOCKS entry is invisible and the expectation is what the rest of the
+  configuration gives;
+- macOS exceptions are ``fnmatch``-ed against ``host:port`` (urllib's
+  ``_proxy_bypass_macosx_sysconf``), so gated globs end in ``*``; a glob without it is
+  recorded under OS-04;
 - Windows ``ProxyOverride`` entries in gated scenarios match the same way under the
-  old regex matcher and the gh-115197 ``fnmatch`` one (FACTS §4); those that differ
-  are OS-04 (info), with the expectation of the matcher this Python has;
+  old regex matcher and the gh-115197 ``fnmatch`` one (``WINDOWS_OVERRIDE_FNMATCH``);
+  those that differ are OS-04 (info), with the expectation of the matcher this Python
+  has;
 - name look-ups inside the OS bypass functions go through the emulation's offline
   resolver: only IP literals and ``localhost`` resolve there.
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ._build import (
+from ..build import (
     HOST,
     MACOS_REPORTS_SOCKS,
     SPEC,
@@ -30,8 +33,8 @@ from ._build import (
     via,
     windows,
 )
-from .matrix import Dimension, Variant, expand, own_os, schemes
-from .model import Expect, OsProfile, ProxySpec, Scenario, Scheme
+from ..matrix import Dimension, Variant, expand, own_os, schemes
+from ..model import Expect, OsProfile, ProxySpec, Scenario, Scheme
 
 __all__ = ["MACOS_EXCEPTIONS", "WINDOWS_OVERRIDES", "scenarios"]
 
