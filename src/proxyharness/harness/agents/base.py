@@ -71,6 +71,7 @@ from ...scenarios import CAPABILITIES as SCENARIO_CAPABILITIES
 from ...scenarios import OPTION_CAPABILITIES, RUNNER_CAPABILITIES
 
 __all__ = [
+    "BROKEN_PREFIX",
     "BUILTIN",
     "CAPABILITIES",
     "COMMAND_PREFIX",
@@ -114,6 +115,8 @@ CAPABILITIES = frozenset(SCENARIO_CAPABILITIES) - RUNNER_CAPABILITIES
 DEFAULT_OPEN_TIMEOUT = 10.0
 #: ``command:PATH`` names a command agent (:mod:`.command_agent`).
 COMMAND_PREFIX = "command:"
+#: ``broken:SLUG`` names a deliberately broken client (:mod:`.broken`).
+BROKEN_PREFIX = "broken:"
 
 
 class NotSupported(Exception):
@@ -322,9 +325,18 @@ def get_agent(name: str) -> Agent:
     ``name`` is a built-in name, a registered one (entry point), ``command:COMMAND``
     (an executable speaking the command protocol, see :mod:`.command_agent`), or
     ``module:attribute`` naming a class or factory directly (an agent under
-    development, not installed yet); the agent's own ``name`` is what reports show.
+    development, not installed yet), or ``broken:SLUG``, a deliberately broken client
+    (:mod:`.broken`; ``broken:list`` lists them); the agent's own ``name`` is what
+    reports show.
     """
     factory: Callable[[], Any] | None = BUILTIN.get(name)
+    if factory is None and name.startswith(BROKEN_PREFIX):  # deliberately broken clients
+        broken = importlib.import_module(f"{__package__}.broken")
+        try:
+            agent: Agent = broken.broken_agent(name[len(BROKEN_PREFIX) :])
+        except LookupError as exc:
+            raise UnknownAgent(str(exc)) from None
+        return agent
     if factory is None and name.startswith(COMMAND_PREFIX):
         from .command_agent import CommandAgent
 
