@@ -12,6 +12,7 @@ them FAILs (the rest of the rule is skipped: one FAIL is the proof). A client
 marked ``expected_to_escape`` that no scenario catches is reported as escaping the
 catalog, a defect of the catalog, without failing; one that gets caught fails the
 selftest until the mark is removed. Gated rules that caught no client are printed.
+A full run also fails when its result differs from the committed ``caught.json``.
 
 Exit status: 0 when every client was caught where it must be, 1 otherwise, 2 for
 bad arguments. ``--write`` rewrites the committed data only after a full run.
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from ..scenarios import RULES, all_scenarios
 from ..scenarios.model import Scenario, Verdict
-from .agents.broken import CAUGHT_FILE, CLIENTS, BrokenAgent
+from .agents.broken import CAUGHT_FILE, CLIENTS, BrokenAgent, committed_data
 from .results import CaseResult
 from .runner import Runner
 from .staging import Stager
@@ -176,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         empty = [rule for rule, names in caught.items() if not names]
         if empty:
             print(f"gated rules that caught no broken client (defects of the catalog): {empty}")
+        if not args.write and data != committed_data():
+            print(f"the committed {CAUGHT_FILE} differs from this run: rewrite it with --write")
+            failed = True
     if args.write:
         args.write.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.write}")

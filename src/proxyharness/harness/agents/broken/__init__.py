@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from typing import Any
 
 from . import errors, http, selection, socks, tls, urls
 from ._base import BrokenAgent
@@ -31,6 +32,7 @@ __all__ = [
     "UnknownBrokenClient",
     "broken_agent",
     "caught_by_rule",
+    "committed_data",
     "escaping",
 ]
 
@@ -67,8 +69,14 @@ def escaping() -> dict[str, str]:
     }
 
 
+def committed_data() -> dict[str, Any]:
+    """The last selftest's result as committed (``caught.json``)."""
+    text = resources.files(__package__).joinpath(CAUGHT_FILE).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
 def caught_by_rule() -> dict[str, list[str]]:
     """For every gated rule, the broken clients its scenarios caught at the last selftest."""
-    text = resources.files(__package__).joinpath(CAUGHT_FILE).read_text(encoding="utf-8")
-    caught: dict[str, list[str]] = json.loads(text)["caught_by_rule"]
+    caught: dict[str, list[str]] = committed_data()["caught_by_rule"]
     return caught
