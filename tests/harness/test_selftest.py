@@ -99,3 +99,13 @@ def test_caught_data_lists_every_gated_rule() -> None:
     assert caught["SEL-03"] == ["broken-a", "broken-b"]
     assert caught["HTTP-07"] == []
     assert data["escaping"] == {"broken-c": ["HTTP-07"]}
+
+
+def test_list_names_every_client(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--list`` prints each client's slug, the rules it breaks and its bug."""
+    assert selftest.main(["--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(CLIENTS)
+    for line, (slug, broken) in zip(lines, CLIENTS.items(), strict=True):
+        assert line.startswith(slug)
+        assert broken.bug() in line

@@ -5,6 +5,7 @@
     python -m proxyharness.harness.selftest              # check (the tox env selftest)
     python -m proxyharness.harness.selftest --write      # also rewrite caught.json
     python -m proxyharness.harness.selftest --client no-bypass --client only-200
+    python -m proxyharness.harness.selftest --list       # slug, rules, bug
 
 Each broken client (:mod:`.agents.broken`) runs, in this process, through the
 scenarios of the rules it declares in ``breaks``, one rule at a time, until one of
@@ -150,7 +151,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="FILE",
         help=f"write the per-rule counts as JSON (default: the committed {CAUGHT_FILE})",
     )
+    parser.add_argument(
+        "--list", action="store_true", help="list the broken clients, their rules and bugs"
+    )
     args = parser.parse_args(argv)
+    if args.list:
+        for slug, client in CLIENTS.items():
+            escapes = " (escapes the catalog)" if client.expected_to_escape else ""
+            print(f"{slug:<36} {','.join(client.breaks):<17} {client.bug()}{escapes}")
+        return 0
     unknown = sorted(set(args.client or ()) - set(CLIENTS))
     if unknown:
         parser.error(f"no broken client {unknown[0]!r}; known: {', '.join(CLIENTS)}")

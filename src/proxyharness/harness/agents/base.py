@@ -71,7 +71,6 @@ from ...scenarios import CAPABILITIES as SCENARIO_CAPABILITIES
 from ...scenarios import OPTION_CAPABILITIES, RUNNER_CAPABILITIES
 
 __all__ = [
-    "BROKEN_PREFIX",
     "BUILTIN",
     "CAPABILITIES",
     "COMMAND_PREFIX",
@@ -115,8 +114,6 @@ CAPABILITIES = frozenset(SCENARIO_CAPABILITIES) - RUNNER_CAPABILITIES
 DEFAULT_OPEN_TIMEOUT = 10.0
 #: ``command:PATH`` names a command agent (:mod:`.command_agent`).
 COMMAND_PREFIX = "command:"
-#: ``broken:SLUG`` names a deliberately broken client (:mod:`.broken`).
-BROKEN_PREFIX = "broken:"
 
 
 class NotSupported(Exception):
@@ -330,10 +327,10 @@ def get_agent(name: str) -> Agent:
     reports show.
     """
     factory: Callable[[], Any] | None = BUILTIN.get(name)
-    if factory is None and name.startswith(BROKEN_PREFIX):  # deliberately broken clients
+    if factory is None and name.startswith("broken:"):  # deliberately broken clients
         broken = importlib.import_module(f"{__package__}.broken")
         try:
-            agent: Agent = broken.broken_agent(name[len(BROKEN_PREFIX) :])
+            agent: Agent = broken.broken_agent(name.removeprefix("broken:"))
         except LookupError as exc:
             raise UnknownAgent(str(exc)) from None
         return agent

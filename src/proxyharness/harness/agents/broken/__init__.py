@@ -6,9 +6,10 @@ each through those rules and requires a FAIL. Run one like any agent::
 
     proxyharness run --agent broken:socks5h-resolves-locally -k SOCKS-02
 
-One module per family of bugs: :mod:`.selection` (route choice), :mod:`.urls`
-(proxy URLs, passwords), :mod:`.socks`, :mod:`.http` (CONNECT), :mod:`.tls`,
-:mod:`.errors` (failures); :mod:`._base` has the base class and the temporary patch.
+One module per family of bugs: :mod:`.selection` (route choice), :mod:`.bypass`
+(bypass lists), :mod:`.urls` (proxy URLs, passwords), :mod:`.socks`, :mod:`.http`
+(CONNECT), :mod:`.tls`, :mod:`.errors` (failures); :mod:`._base` has the base class
+and the temporary patch.
 A client with ``expected_to_escape`` has a bug today's catalog cannot see (a defect
 of the catalog, which the selftest reports without failing).
 
@@ -22,7 +23,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from . import errors, http, selection, socks, tls, urls
+from . import bypass, errors, http, selection, socks, tls, urls
 from ._base import BrokenAgent
 
 __all__ = [
@@ -42,7 +43,7 @@ CAUGHT_FILE = "caught.json"
 #: Every broken client, by slug.
 CLIENTS: dict[str, type[BrokenAgent]] = {
     client.slug(): client
-    for module in (selection, urls, socks, http, tls, errors)
+    for module in (selection, bypass, urls, socks, http, tls, errors)
     for client in module.CLIENTS
 }
 

@@ -77,6 +77,17 @@ class ConnectWithoutPort(RequestBug):
         return uri.address.rpartition(":")[0]
 
 
+class ConnectOmitsDefaultPort(RequestBug):
+    """CONNECT www.example.com HTTP/1.1 when the port is the default one (443 or 80)."""
+
+    name = "broken-connect-omits-default-port"
+    expected_to_escape = "every server listens on an ephemeral port: no target has a default port"
+
+    def target(self, uri: WebSocketURI) -> str:
+        default = uri.port == (443 if uri.secure else 80)
+        return uri.address.rpartition(":")[0] if default else uri.address
+
+
 class ConnectIpv6Unbracketed(RequestBug):
     """CONNECT ::1:443: an IPv6 address is written without brackets."""
 
@@ -158,9 +169,9 @@ class AnswerBug(BrokenAgent):
     def judge(self, proxy: ProxyURL, version: bytes, status: int) -> None:
         """Raise if the buggy client refuses an answer the reference client accepted."""
 
-    def accepts(self, error: ProxyRejected) -> bool:
-        """True if the buggy client opens the tunnel despite the reference's refusal."""
-        return False
+    def rejected(self, error: ProxyRejected) -> Exception | None:
+        """What the buggy client makes of the reference's refusal (None: the tunnel opens)."""
+        return error
 
     def patches(self, call: Call) -> contextlib.AbstractContextManager[None]:
         read = reference_tunnel._read_connect_answer
@@ -170,9 +181,12 @@ class AnswerBug(BrokenAgent):
             try:
                 await read(conn, proxy, recorder)  # type: ignore[arg-type]
             except ProxyRejected as exc:
-                if not self.accepts(exc):
+                replaced = self.rejected(exc)
+                if replaced is exc:
                     raise
-                return
+                if replaced is None:
+                    return
+                raise replaced from None
             version, status = _status_line(recorder.heads[-1])
             self.judge(proxy, version, status)
 
@@ -190,8 +204,28 @@ class AcceptsAnyStatus(AnswerBug):
 
     name = "broken-accepts-any-status"
 
-    def accepts(self, error: ProxyRejected) -> bool:
-        return error.status is not None
+    def rejected(self, error: ProxyRejected) -> Exception | None:
+        return None if error.status is not None else error
+
+
+class AcceptsRedirect(AnswerBug):
+    """A 3xx answer opens the tunnel: only 4xx and 5xx are taken as refusals."""
+
+    name = "broken-accepts-redirect"
+    expected_to_escape = "no scenario answers CONNECT with a 1xx or 3xx status"
+
+    def rejected(self, error: ProxyRejected) -> Exception | None:
+        return None if error.status is not None and 300 <= error.status < 400 else error
+
+
+class RejectionWithoutStatus(AnswerBug):
+    """A refused CONNECT is reported without its status."""
+
+    name = "broken-rejection-without-status"
+    expected_to_escape = "no check reads whether the error names the status"
+
+    def rejected(self, error: ProxyRejected) -> Exception | None:
+        return ProxyRejected(error.proxy, "http", "the proxy refused the tunnel")
 
 
 class Only200(AnswerBug):
@@ -216,12 +250,15 @@ class RejectsHttp10(AnswerBug):
 
 CLIENTS: tuple[type[BrokenAgent], ...] = (
     ConnectWithoutPort,
+    ConnectOmitsDefaultPort,
     ConnectIpv6Unbracketed,
     ConnectWithoutHost,
     BasicLatin1,
     NoProxyAuthorization,
     AuthorizationToOrigin,
     AcceptsAnyStatus,
+    AcceptsRedirect,
+    RejectionWithoutStatus,
     Only200,
     RejectsHttp10,
 )

@@ -127,6 +127,32 @@ class PasswordInError(BrokenAgent):
             raise VerboseError(message, exc.kind) from None
 
 
+class ArgsError(Exception):
+    """A redacted message over ``args`` that keep the raw settings (a leak); keeps the kind."""
+
+    def __init__(self, message: str, kind: str, settings: str) -> None:
+        super().__init__(message, settings)
+        self.message = message
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PasswordInExceptionArgs(BrokenAgent):
+    """The error's message is redacted, but its args keep the proxy URL with the password."""
+
+    name = "broken-password-in-exception-args"
+    breaks = ("URL-05",)
+    expected_to_escape = "URL-05 reads the error's message and causes, not its args or repr"
+
+    async def exchange(self, call: Call) -> str | bytes:
+        try:
+            return await super().exchange(call)
+        except ClientError as exc:
+            raise ArgsError(str(exc), exc.kind, _settings(call)) from None
+
+
 class PasswordInLog(BrokenAgent):
     """A failure is logged with the proxy URL, password included."""
 
@@ -148,5 +174,6 @@ CLIENTS: tuple[type[BrokenAgent], ...] = (
     CredentialsNotDecoded,
     WrongDefaultPort,
     PasswordInError,
+    PasswordInExceptionArgs,
     PasswordInLog,
 )
