@@ -64,15 +64,28 @@ def agent_names() -> list[str]:
     return [*BUILTIN, *sorted(set(_entry_points()) - set(BUILTIN))]
 
 
+#: ``broken:SLUG`` names one of the deliberately broken clients.
+BROKEN_PREFIX = "broken:"
+
+
 def get_agent(name: str) -> Agent:
     """Create the agent called ``name``.
 
     ``name`` is a built-in name, a registered one (entry point), ``command:COMMAND``
     (an executable speaking the command protocol, see :mod:`.command_agent`), or
     ``module:attribute`` naming a class or factory directly (an agent under
-    development, not installed yet); the agent's own ``name`` is what reports show.
+    development, not installed yet), or ``broken:SLUG``, a deliberately broken client
+    (:mod:`.broken`; ``broken:list`` lists them); the agent's own ``name`` is what
+    reports show.
     """
     factory: Callable[[], Any] | None = BUILTIN.get(name)
+    if factory is None and name.startswith(BROKEN_PREFIX):
+        broken = importlib.import_module(f"{__package__}.broken")
+        try:
+            agent: Agent = broken.broken_agent(name.removeprefix(BROKEN_PREFIX))
+        except LookupError as exc:
+            raise UnknownAgent(str(exc)) from None
+        return agent
     if factory is None and name.startswith(COMMAND_PREFIX):
         try:
             return CommandAgent.from_command_line(name[len(COMMAND_PREFIX) :])
