@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from proxyharness.harness import cli
+from proxyharness.harness.agents.broken import caught_by_rule
 from proxyharness.scenarios import RULES_BY_ID, all_scenarios
 
 HERE = Path(__file__).parent
@@ -94,11 +95,16 @@ def test_run_usage_errors(tmp_path: Path) -> None:
 
 
 def test_rules(capsys: pytest.CaptureFixture[str]) -> None:
-    """rules lists every rule with its scenario count."""
+    """rules lists every rule with its scenario count and the broken clients it catches."""
     assert cli.rules_command(argparse.Namespace(format="terminal")) == 0
     out = capsys.readouterr().out
-    assert re.search(rf"^SEL-06 +{count('SEL-06')}  no proxy found means a direct", out, re.M)
-    assert out.rstrip().endswith(f"{len(all_scenarios())} scenarios")
+    caught = len(caught_by_rule()["SEL-06"])
+    assert caught >= 1
+    assert re.search(
+        rf"^SEL-06 +{count('SEL-06')} +{caught}  no proxy found means a direct", out, re.M
+    )
+    assert re.search(r"^SEL-10 +\d+ +-  ", out, re.M)  # info: not gated, nothing to catch
+    assert f"{len(all_scenarios())} scenarios; caught:" in out
 
 
 def test_rules_without_scenarios(
@@ -130,8 +136,19 @@ def test_rules_one_rule_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.rules_command(argparse.Namespace(rule="SEL-10", format="json")) == 0
     row = json.loads(capsys.readouterr().out)
     rule = RULES_BY_ID["SEL-10"]
-    assert row == {**dataclasses.asdict(rule), "scenarios": count("SEL-10")}
+    assert row == {**dataclasses.asdict(rule), "scenarios": count("SEL-10"), "caught": []}
     assert row["info"] is True
+
+
+def test_rules_one_rule_names_the_broken_clients_it_catches(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """rules RULE-ID lists the broken clients the rule's scenarios fail."""
+    assert cli.rules_command(argparse.Namespace(rule="SOCKS-02", format="terminal")) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    names = [name.removeprefix("broken-") for name in caught_by_rule()["SOCKS-02"]]
+    assert names
+    assert "Catches the broken clients: " + ", ".join(names) in out
 
 
 @pytest.mark.parametrize(("typed", "named"), [("SOKS-05", "SOCKS-05"), ("SEL-1", "SEL-01")])

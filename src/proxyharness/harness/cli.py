@@ -45,7 +45,8 @@ def add_commands(subparsers: Any) -> None:
         metavar="NAME",
         help="agent to test (repeatable; default: reference). Built in: reference, "
         "websockets-asyncio, websockets-sync, aiohttp, websocket-client, curl; "
-        "'command:CMD ARGS' for a client in any language; MODULE:ATTR or an entry point",
+        "'command:CMD ARGS' for a client in any language; MODULE:ATTR or an entry point; "
+        "broken:NAME for a deliberately broken client (broken:list lists them)",
     )
     run.add_argument(
         "--report",
@@ -104,8 +105,10 @@ def rules_command(args: argparse.Namespace) -> int:
     import dataclasses
 
     from ..scenarios import RULES, RULES_BY_ID, close_rule_ids
+    from .agents.broken import caught_by_rule
     from .pytest_plugin import catalog
 
+    caught = caught_by_rule()
     counts: dict[str, int] = dict.fromkeys((rule.id for rule in RULES), 0)
     for scenario in catalog():
         counts[scenario.rule] = counts.get(scenario.rule, 0) + 1
@@ -120,23 +123,32 @@ def rules_command(args: argparse.Namespace) -> int:
             return 2
         chosen = (RULES_BY_ID[wanted],)
     if args.format == "json":
-        rows = [dataclasses.asdict(rule) | {"scenarios": counts[rule.id]} for rule in chosen]
+        rows = [
+            dataclasses.asdict(rule)
+            | {"scenarios": counts[rule.id], "caught": caught.get(rule.id, [])}
+            for rule in chosen
+        ]
         print(json.dumps(rows[0] if getattr(args, "rule", None) else rows, indent=1))
     elif getattr(args, "rule", None):
-        print(_rule_text(chosen[0], counts[chosen[0].id]))
+        print(_rule_text(chosen[0], counts[chosen[0].id], caught.get(chosen[0].id, [])))
     else:
         width = max(len(rule.id) for rule in RULES)
+        print(f"{'rule'.ljust(width)}  scen  caught  title")
         for rule in RULES:
             flag = " (info)" if rule.info else ""
-            print(f"{rule.id.ljust(width)}  {counts[rule.id]:4d}  {rule.title}{flag}")
-        print(f"{len(RULES)} rules, {sum(counts.values())} scenarios")
+            bugs = "     -" if rule.info else f"{len(caught.get(rule.id, [])):6d}"
+            print(f"{rule.id.ljust(width)}  {counts[rule.id]:4d}  {bugs}  {rule.title}{flag}")
+        print(
+            f"{len(RULES)} rules, {sum(counts.values())} scenarios; caught: how many "
+            "deliberately broken clients each rule's scenarios fail (--agent broken:NAME)"
+        )
     missing = [rule.id for rule in chosen if not counts[rule.id]]
     for rule_id in missing:
         print(f"rule {rule_id} has no scenario", file=sys.stderr)
     return 1 if missing else 0
 
 
-def _rule_text(rule: Any, scenarios: int) -> str:
+def _rule_text(rule: Any, scenarios: int, caught: list[str]) -> str:
     """One rule in full: title, how it is judged, statement, what it leaves open."""
     import textwrap
 
@@ -150,6 +162,10 @@ def _rule_text(rule: Any, scenarios: int) -> str:
     lines += textwrap.wrap(rule.statement, 88)
     if rule.leaves_open:
         lines += ["", *textwrap.wrap(f"Leaves open: {rule.leaves_open}", 88)]
+    if caught:
+        names = ", ".join(name.removeprefix("broken-") for name in caught)
+        text = f"Catches the broken clients: {names}"
+        lines += ["", *textwrap.wrap(text, 88, break_on_hyphens=False)]
     return "\n".join(lines)
 
 
