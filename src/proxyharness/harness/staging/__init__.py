@@ -6,10 +6,9 @@ One module per job, from the bottom up:
   :class:`Unavailable` (this machine cannot stage it: N/A);
 - :mod:`.templates`: ``{A.url}``, ``{server.port}``... and their expansion;
 - :mod:`.passwords`: the passwords a scenario writes in URLs;
-- :mod:`.fault_text`: a scenario's fault string as a fixtures ``Fault``;
 - :mod:`.ports`: fixed proxy ports (``bind-port-N``) and closed ports;
 - :mod:`.resources`: the CAs and CA files a process shares;
-- :mod:`.pool`: fake servers, reused across scenarios;
+- :mod:`.pool`: fake servers, reused across scenarios, with the scenario's faults;
 - :mod:`.backends`: where proxies come from (the fakes, or mitmproxy);
 - :mod:`.stager`: :class:`Stager`, which puts it all together for one scenario.
 """

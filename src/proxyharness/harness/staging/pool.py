@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from ...fixtures import FakeServer, HttpProxy, SocksProxy, VirtualDNS, WsServer
+from ...fixtures import FakeServer, Fault, HttpProxy, SocksProxy, VirtualDNS, WsServer
 from ...scenarios.model import ProxySpec
-from .errors import Unavailable
-from .fault_text import parse_fault
+from .errors import StagingError, Unavailable
 from .resources import Resources
 
-__all__ = ["ServerKey", "ServerPool", "proxy_key"]
+__all__ = ["ServerKey", "ServerPool", "parse_faults", "proxy_key"]
 
 
 ServerKey = tuple[Any, ...]
@@ -42,7 +41,7 @@ class ServerPool:
                 ca = self.resources.server_ca if trusted else self.resources.untrusted_ca
             return WsServer(ca=ca, host=host)
         _, kind, auth, methods, fault, trusted, host = key
-        faults = [parse_fault(part) for part in fault.split(",")] if fault else []
+        faults = parse_faults(fault)
         if kind in ("socks4", "socks5"):
             return SocksProxy(
                 4 if kind == "socks4" else 5,
@@ -87,3 +86,11 @@ def proxy_key(spec: ProxySpec) -> ServerKey:
     host = "::1" if spec.url_host is not None and ":" in spec.url_host else "127.0.0.1"
     trusted = spec.trusted or spec.kind != "https"
     return ("proxy", spec.kind, spec.auth, spec.methods, spec.fault, trusted, host)
+
+
+def parse_faults(text: str) -> list[Fault]:
+    """A scenario's comma-separated faults (``"reply:403"``), each by :meth:`Fault.parse`."""
+    try:
+        return [Fault.parse(part) for part in text.split(",")] if text else []
+    except ValueError as exc:
+        raise StagingError(f"bad fault {text!r}: {exc}") from None
