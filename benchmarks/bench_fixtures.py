@@ -22,92 +22,21 @@ import contextlib
 import resource
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import cast
+
+from _clients import open_direct, open_http, open_socks5, read_exact
+from _minimal_socks5 import FloorClient
+from _processes import served
+from _targets import targets
 
 from proxyharness.fixtures.certs import CertificateAuthority
 from proxyharness.fixtures.servers import loop as _loop
 from proxyharness.fixtures.servers.http_proxy import HttpProxy
 from proxyharness.fixtures.servers.socks import SocksProxy
-
-HERE = Path(__file__).parent
-
-
-@contextlib.contextmanager
-def targets() -> Iterator[tuple[int, int]]:
-    """Start the echo and sink servers in another process; yield their ports."""
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "_targets.py")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    assert process.stdin is not None
-    try:
-        echo_port, sink_port = map(int, process.stdout.readline().split())
-        yield echo_port, sink_port
-    finally:
-        process.stdin.close()
-        process.wait(10)
-
-
-@contextlib.contextmanager
-def served(kind: str) -> Iterator[tuple[str, int]]:
-    """Run ``proxyharness serve KIND`` in its own process; yield its address."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "proxyharness", "serve", kind], stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    try:
-        host, port = process.stdout.readline().strip().split("//")[1].rsplit(":", 1)
-        yield host, int(port)
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def read_until(sock: socket.socket, marker: bytes) -> bytes:
-    data = b""
-    while marker not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise ConnectionError("closed during the handshake")
-        data += chunk
-    return data
-
-
-def open_direct(port: int) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", port))
-
-
-def open_http(proxy: tuple[str, int], port: int) -> socket.socket:
-    sock = socket.create_connection(proxy)
-    sock.sendall(f"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-    head = read_until(sock, b"\r\n\r\n")
-    if not head.startswith(b"HTTP/1.1 200"):
-        raise ConnectionError(head.decode(errors="replace"))
-    return sock
-
-
-def open_socks5(proxy: tuple[str, int], port: int) -> socket.socket:
-    sock = socket.create_connection(proxy)
-    sock.sendall(b"\x05\x01\x00")
-    if sock.recv(2) != b"\x05\x00":
-        raise ConnectionError("method refused")
-    sock.sendall(b"\x05\x01\x00\x01" + socket.inet_aton("127.0.0.1") + port.to_bytes(2, "big"))
-    reply = b""
-    while len(reply) < 10:
-        reply += sock.recv(10 - len(reply))
-    if reply[1] != 0:
-        raise ConnectionError(f"reply {reply[1]}")
-    return sock
 
 
 def median_ms(samples: list[float]) -> float:
@@ -209,55 +138,12 @@ def bench_sequential(echo_port: int, count: int) -> dict[str, float]:
     return results
 
 
-class _FloorUp(asyncio.Protocol):
-    """Upstream side of the floor proxy: copies to the client."""
-
-    def __init__(self, client: asyncio.Transport) -> None:
-        self.client = client
-
-    def data_received(self, data: bytes) -> None:
-        self.client.write(data)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.client.close()
-
-
-class _FloorClient(asyncio.Protocol):
-    """The least a SOCKS5 CONNECT proxy does: no checks, no records, no streams."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
-        self.upstream: asyncio.Transport | None = None
-        self.greeted = False
-
-    def data_received(self, data: bytes) -> None:
-        if self.upstream is not None:
-            self.upstream.write(data)
-        elif not self.greeted:
-            self.greeted = True
-            self.transport.write(b"\x05\x00")
-        else:
-            self.transport.pause_reading()
-            target = (socket.inet_ntoa(data[4:8]), int.from_bytes(data[8:10], "big"))
-            asyncio.get_running_loop().create_task(self.dial(target))
-
-    async def dial(self, target: tuple[str, int]) -> None:
-        loop = asyncio.get_running_loop()
-        self.upstream, _ = await loop.create_connection(lambda: _FloorUp(self.transport), *target)
-        self.transport.write(b"\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00")
-        self.transport.resume_reading()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.upstream is not None:
-            self.upstream.close()
-
-
 @contextlib.contextmanager
 def minimal_socks5() -> Iterator[tuple[str, int]]:
     """(b)'s floor: the smallest asyncio SOCKS5 proxy, on the fakes' background loop."""
 
     async def start() -> asyncio.Server:
-        return await asyncio.get_running_loop().create_server(_FloorClient, "127.0.0.1", 0)
+        return await asyncio.get_running_loop().create_server(FloorClient, "127.0.0.1", 0)
 
     async def stop(server: asyncio.Server) -> None:
         server.close()
@@ -295,16 +181,6 @@ def bench_relay(sink_port: int, megabytes: int) -> dict[str, float]:
         results["http serve"] = run(lambda: open_http(http_address, sink_port))
         results["socks5 serve"] = run(lambda: open_socks5(socks5_address, sink_port))
     return results
-
-
-def read_exact(sock: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("closed early")
-        data += chunk
-    return data
 
 
 def rss_mb() -> float:
@@ -348,7 +224,8 @@ def main() -> None:
             f"    mitmproxy / floor: {accept['mitmproxy'] / floor:.0f}x (the best any fake can get)"
         )
 
-    with targets() as (echo_port, sink_port):
+    with targets() as ports:
+        echo_port, sink_port = ports.echo, ports.sink
         print(f"(b) {tunnels} sequential tunnels + one echo each (s)")
         seq = bench_sequential(echo_port, tunnels)
         for name, value in seq.items():

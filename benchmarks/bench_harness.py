@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 
-from proxyharness.harness.agents import get_agent
+from proxyharness.harness.agents.registry import get_agent
 from proxyharness.harness.runner import Runner, run
 from proxyharness.scenarios import all_scenarios
 

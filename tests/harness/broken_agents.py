@@ -13,7 +13,8 @@ import socket
 import threading
 import time
 
-from proxyharness.harness.agents import Call, NotSupported, ReferenceAgent
+from proxyharness.harness.agents import Call, NotSupported
+from proxyharness.harness.agents.reference import ReferenceAgent
 
 #: Sockets LeaksSocket left open; tests close them.
 LEAKED: list[socket.socket] = []

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from proxyharness.harness.baseline import Baseline, BaselineError, Entry, draft, gate
-from proxyharness.harness.results import CaseResult
-from proxyharness.scenarios.model import Verdict
+from proxyharness.harness.results import CaseResult, Verdict
 
 TEXT = """\
 # known failures

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from proxyharness.harness import cli
-from proxyharness.scenarios import all_scenarios
+from proxyharness.harness.agents.broken import caught_by_rule
+from proxyharness.scenarios import RULES_BY_ID, all_scenarios
 
 HERE = Path(__file__).parent
 TIMEOUT = 180
@@ -48,9 +50,9 @@ def test_run_writes_the_report(tmp_path: Path) -> None:
         "--report", str(report), "-n", "2", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(
-        rf"^SEL-06 +{count('SEL-06')} PASS +{count('SEL-06')} PASS$", result.stdout, re.M
-    )
+    title = re.escape(RULES_BY_ID["SEL-06"].title)
+    row = rf"^SEL-06 +{count('SEL-06')} PASS +{count('SEL-06')} PASS +{title}$"
+    assert re.search(row, result.stdout, re.M)
     assert "gate: passed" in result.stdout
     index = json.loads((report / "index.json").read_text("utf-8"))
     assert index["agents"] == ["reference", "websockets-asyncio"]
@@ -93,11 +95,16 @@ def test_run_usage_errors(tmp_path: Path) -> None:
 
 
 def test_rules(capsys: pytest.CaptureFixture[str]) -> None:
-    """rules lists every rule with its scenario count."""
+    """rules lists every rule with its scenario count and the broken clients it catches."""
     assert cli.rules_command(argparse.Namespace(format="terminal")) == 0
     out = capsys.readouterr().out
-    assert re.search(rf"^SEL-06 +{count('SEL-06')}  no proxy found means a direct", out, re.M)
-    assert out.rstrip().endswith(f"{len(all_scenarios())} scenarios")
+    caught = len(caught_by_rule()["SEL-06"])
+    assert caught >= 1
+    assert re.search(
+        rf"^SEL-06 +{count('SEL-06')} +{caught}  no proxy found means a direct", out, re.M
+    )
+    assert re.search(r"^SEL-10 +\d+ +-  ", out, re.M)  # info: not gated, nothing to catch
+    assert f"{len(all_scenarios())} scenarios; caught:" in out
 
 
 def test_rules_without_scenarios(
@@ -111,6 +118,58 @@ def test_rules_without_scenarios(
     rows = {row["id"]: row["scenarios"] for row in json.loads(captured.out)}
     assert rows["SEL-13"] == 0
     assert "rule SEL-13 has no scenario" in captured.err
+
+
+def test_rules_shows_one_rule_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+    """rules RULE-ID prints the title, how it is judged, the statement and the count."""
+    assert cli.rules_command(argparse.Namespace(rule="url-04", format="terminal")) == 0
+    out = capsys.readouterr().out
+    rule = RULES_BY_ID["URL-04"]
+    assert out.startswith(f"URL-04: {rule.title}\n")
+    assert f"{count('URL-04')} scenarios" in out
+    assert " ".join(out.split()).count(rule.statement) == 1
+    assert "Leaves open: " + rule.leaves_open.split()[0] in out
+
+
+def test_rules_one_rule_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """The JSON form of one rule carries every field and the scenario count."""
+    assert cli.rules_command(argparse.Namespace(rule="SEL-10", format="json")) == 0
+    row = json.loads(capsys.readouterr().out)
+    rule = RULES_BY_ID["SEL-10"]
+    assert row == {**dataclasses.asdict(rule), "scenarios": count("SEL-10"), "caught": []}
+    assert row["info"] is True
+
+
+def test_rules_one_rule_names_the_broken_clients_it_catches(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """rules RULE-ID lists the broken clients the rule's scenarios fail."""
+    assert cli.rules_command(argparse.Namespace(rule="SOCKS-02", format="terminal")) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    names = [name.removeprefix("broken-") for name in caught_by_rule()["SOCKS-02"]]
+    assert names
+    assert "Catches the broken clients: " + ", ".join(names) in out
+
+
+@pytest.mark.parametrize(("typed", "named"), [("SOKS-05", "SOCKS-05"), ("SEL-1", "SEL-01")])
+def test_rules_unknown_id_names_close_ones(
+    typed: str, named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown rule ID is one line on stderr naming close IDs, exit 2."""
+    assert cli.rules_command(argparse.Namespace(rule=typed, format="terminal")) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert f"unknown rule {typed!r}" in captured.err
+    assert named in captured.err
+
+
+def test_rules_unknown_id_from_the_command_line(tmp_path: Path) -> None:
+    """The command itself: exit 2, one line, no traceback."""
+    result = proxyharness("rules", "NOPE-99", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "unknown rule 'NOPE-99'" in result.stderr
 
 
 def test_registered_on_the_top_level_command() -> None:

@@ -21,8 +21,8 @@ from proxyharness.harness.publish import (
     render_markdown,
     slim,
 )
-from proxyharness.harness.results import CaseResult, RunResult
-from proxyharness.scenarios import RULES, Verdict, all_scenarios
+from proxyharness.harness.results import CaseResult, RunResult, Verdict
+from proxyharness.scenarios import RULES, all_scenarios
 
 SECRET = "Kx9-swordfish-secret"
 REASON_SECRET = "Vb4-reason-secret"

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from proxyharness.harness.report_html import case_anchor, render_html, write_html
-from proxyharness.harness.results import CaseResult, RunResult
-from proxyharness.scenarios.model import Verdict
+from proxyharness.harness.results import CaseResult, RunResult, Verdict
+from proxyharness.scenarios import RULES_BY_ID
 
 SECRET = "Zq7-hunter2-secret"
 BASIC = base64.b64encode(f"alice:{SECRET}".encode()).decode()
@@ -334,12 +334,42 @@ def test_matrix_mixed_cell_shows_worst_and_all_counts(run: RunResult) -> None:
 
 
 def test_matrix_is_grouped_by_family_in_catalog_order(dom: Node) -> None:
-    """Families come in RULES.md order, each a row group of its rules."""
+    """Families come in catalog order, each a row group of its rules, each with its title."""
     groups = [th.text() for th in dom.iter("th") if th.attrs.get("scope") == "rowgroup"]
     assert [g.split(":")[0] for g in groups] == ["SEL", "URL", "SOCKS", "HTTP", "ERR"]
     matrix = next(t for t in dom.iter("table") if "matrix" in t.classes())
     rows = [th.text() for th in matrix.iter("th") if th.attrs.get("scope") == "row"]
-    assert rows == ["SEL-03", "SEL-10", "SEL-11", "URL-05", "SOCKS-02", "HTTP-02", "ERR-02"]
+    ids = ["SEL-03", "SEL-10", "SEL-11", "URL-05", "SOCKS-02", "HTTP-02", "ERR-02"]
+    assert rows == [f"{rule} {RULES_BY_ID[rule].title}" for rule in ids]
+
+
+@pytest.mark.parametrize("rule", ["SEL-10", "URL-05"])
+def test_rule_section_holds_the_statement(dom: Node, rule: str) -> None:
+    """A rule's section names its title, states the rule and says how it is judged."""
+    known = RULES_BY_ID[rule]
+    text = dom.by_id(f"rule-{rule.lower()}").text()
+    assert f"{rule} {known.title}" in text
+    bare = re.sub(r"[\s`]", "", text)  # `terms` are <code> elements, words between them
+    assert re.sub(r"[\s`]", "", known.statement) in bare
+    assert ("Leaves open" in text) is bool(known.leaves_open)
+    assert re.sub(r"[\s`]", "", known.leaves_open) in bare
+    assert ("never gated" in text) is known.info
+
+
+def test_case_names_its_rule_title(dom: Node) -> None:
+    """A case's facts give the rule with its title."""
+    node = dom.by_id(case_anchor("reference", "HTTP-02.basic_auth"))
+    assert f"Rule HTTP-02: {RULES_BY_ID['HTTP-02'].title}" in node.text()
+
+
+def test_a_rule_the_catalog_lacks_keeps_its_bare_id(run: RunResult) -> None:
+    """A rule unknown to this version (an old report) shows its ID and no statement."""
+    old = replace(run.cases[0], scenario_id="OLD-01.x", rule="OLD-01")
+    dom = parse(render_html(replace(run, cases=(*run.cases, old))))
+    matrix = next(t for t in dom.iter("table") if "matrix" in t.classes())
+    rows = [th.text() for th in matrix.iter("th") if th.attrs.get("scope") == "row"]
+    assert rows[-1] == "OLD-01"
+    assert "Not in this version's rule catalog" in dom.by_id("rule-old-01").text()
 
 
 def test_every_case_has_an_anchor(run: RunResult, dom: Node) -> None:

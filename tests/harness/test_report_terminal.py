@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from proxyharness.harness.report_terminal import format_failures, format_run, format_table
-from proxyharness.harness.results import CaseResult, RunResult
-from proxyharness.scenarios.model import Verdict
+from proxyharness.harness.results import CaseResult, RunResult, Verdict
+from proxyharness.scenarios import RULES_BY_ID
 
 RUN = RunResult(
     agents=("reference", "websockets-asyncio"),
@@ -26,17 +26,30 @@ RUN = RunResult(
 
 
 def test_table() -> None:
-    """Rules in RULES.md's order, one column per agent, a total row."""
+    """Rules in catalog order, one column per agent, the title last, a total row."""
+    sel06, sel13, url05, http08 = (
+        RULES_BY_ID[rule].title for rule in ("SEL-06", "SEL-13", "URL-05", "HTTP-08")
+    )
     assert format_table(RUN).splitlines() == [
-        "rule      reference        websockets-asyncio",
+        "rule      reference        websockets-asyncio               title",
         "-------   --------------   ------------------------------",
-        "SEL-06    1 PASS           1 PASS",
-        "SEL-13    -                1 N/A",
-        "URL-05    -                1 FAIL(1 known)",
-        "HTTP-08   1 INFO           1 FAIL",
+        f"SEL-06    1 PASS           1 PASS                           {sel06}",
+        f"SEL-13    -                1 N/A                            {sel13}",
+        f"URL-05    -                1 FAIL(1 known)                  {url05}",
+        f"HTTP-08   1 INFO           1 FAIL                           {http08}",
         "-------   --------------   ------------------------------",
         "total     1 PASS  1 INFO   1 PASS  2 FAIL(1 known)  1 N/A",
     ]
+
+
+def test_table_with_a_rule_the_catalog_lacks() -> None:
+    """A rule unknown to this version (an old report) comes last, without a title."""
+    old = CaseResult("OLD-01.x", "OLD-01", "gone", "reference", Verdict.PASS)
+    run = RunResult(agents=("reference",), cases=(*RUN.cases[:1], old))
+    rows = format_table(run).splitlines()
+    assert rows[2].startswith("SEL-06")
+    assert rows[2].endswith(RULES_BY_ID["SEL-06"].title)
+    assert rows[3].split() == ["OLD-01", "1", "PASS"]
 
 
 def test_failures() -> None:

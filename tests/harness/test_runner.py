@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from proxyharness.harness.agents import Agent, ReferenceAgent
+from proxyharness.harness.agents import Agent
+from proxyharness.harness.agents.reference import ReferenceAgent
 from proxyharness.harness.agents.websockets_agents import WebsocketsAsyncioAgent
-from proxyharness.harness.results import REDACTED
+from proxyharness.harness.results import REDACTED, Verdict
 from proxyharness.harness.runner import HarnessError, Runner, run
-from proxyharness.scenarios.model import ANY, Expect, Given, ProxySpec, Scenario, Verdict
+from proxyharness.scenarios.model import ANY, Expect, Given, ProxySpec, Scenario
 
 # The broken agents live beside this file (imported by name by the plugin and CLI tests).
 sys.path.insert(0, str(Path(__file__).parent))

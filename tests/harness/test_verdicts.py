@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from proxyharness.harness.observe import AgentOutcome, Observation
-from proxyharness.harness.results import REDACTED
+from proxyharness.harness.results import REDACTED, Verdict
 from proxyharness.harness.verdicts import judge, redact, redact_value
-from proxyharness.scenarios.model import ANY, Expect, Scenario, Verdict
+from proxyharness.scenarios.model import ANY, Expect, Scenario
 
 #: What a client tunnelled through proxy A observed.
 THROUGH_A = Observation(

@@ -54,9 +54,9 @@ def open_tunnel(proxy: Mitmproxy, port: int) -> socket.socket:
 def no_mitmproxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Make ``import mitmproxy`` fail for the duration of the test."""
     monkeypatch.setitem(sys.modules, "mitmproxy", None)
-    mitm._mitmproxy.cache_clear()
+    mitm.load_mitmproxy.cache_clear()
     yield
-    mitm._mitmproxy.cache_clear()
+    mitm.load_mitmproxy.cache_clear()
 
 
 def test_listeners(launch: Launch, proxy_ca: CertificateAuthority) -> None:
@@ -199,5 +199,5 @@ def test_mitmproxy_missing(proxy_ca: CertificateAuthority) -> None:
     with pytest.raises(ProgramMissing, match=r"proxyharness\[mitmproxy\]"):
         proxy.start()
     assert proxy._dir is None
-    assert mitm._running.acquire(blocking=False)
-    mitm._running.release()
+    assert mitm.running.acquire(blocking=False)
+    mitm.running.release()

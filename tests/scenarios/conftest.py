@@ -1,4 +1,9 @@
-"""Shared by the scenario tests: the rule IDs of RULES.md."""
+"""Shared by the scenario tests: the rules of the upstream spec file, when it is at hand.
+
+The package carries the rule catalog as data; the spec file (``shared/spec/RULES.md``
+beside the repository, in CI) is the text it was written from. Without that file the
+tests compare the data with itself, so they pass trivially.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ import pytest
 
 from proxyharness.scenarios.rules import RULES
 
-#: shared/ sits beside the repository (CI) or beside one of its parents.
 _CANDIDATES = [
     parent / "shared" / "spec" / "RULES.md" for parent in Path(__file__).resolve().parents
 ]
@@ -17,20 +21,37 @@ RULES_MD = next((path for path in _CANDIDATES if path.is_file()), None)
 _ROW = re.compile(r"^\|\s*([A-Z]+-\d\d)\s*\|\s*(.*?)\s*\|\s*$")
 
 
-def parse_rules(path: Path | None) -> dict[str, tuple[bool, bool]]:
-    """Rule ID → (whole rule info, partly info), from RULES.md or the embedded table."""
+def spec_rows(path: Path | None) -> dict[str, str]:
+    """Rule ID → the spec's text of the rule, from the spec file or the packaged data."""
     if path is None:
-        return {r.id: (r.info, r.partly_info) for r in RULES if r.family != "DIAG"}
+        return {
+            r.id: ("*(info)* " if r.info else "") + r.statement for r in RULES if r.family != "DIAG"
+        }
     found = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         match = _ROW.match(line)
         if match:
-            text = match.group(2)
-            found[match.group(1)] = (text.startswith("*(info)*"), "*(info)*" in text[1:])
+            found[match.group(1)] = match.group(2)
     return found
+
+
+def parse_rules(path: Path | None) -> dict[str, tuple[bool, bool]]:
+    """Rule ID → (whole rule info, partly info)."""
+    if path is None:
+        return {r.id: (r.info, r.partly_info) for r in RULES if r.family != "DIAG"}
+    return {
+        rule_id: (text.startswith("*(info)*"), "*(info)*" in text[1:])
+        for rule_id, text in spec_rows(path).items()
+    }
 
 
 @pytest.fixture(scope="session")
 def spec_rules() -> dict[str, tuple[bool, bool]]:
-    """The rules of RULES.md, or of the embedded table when shared/ is absent."""
+    """The rules' info flags, from the spec file or the packaged data."""
     return parse_rules(RULES_MD)
+
+
+@pytest.fixture(scope="session")
+def spec_texts() -> dict[str, str]:
+    """The rules' text, from the spec file or the packaged data."""
+    return spec_rows(RULES_MD)

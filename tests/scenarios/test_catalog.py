@@ -26,12 +26,11 @@ from proxyharness.scenarios import (
     RULES_BY_ID,
     Scenario,
     all_scenarios,
-    os_rules,
     rule_counts,
     scenarios_for,
-    sel,
 )
 from proxyharness.scenarios import catalog as catalog_module
+from proxyharness.scenarios.families import os_profiles, selection
 from proxyharness.scenarios.matrix import SPELLINGS
 from proxyharness.scenarios.rules import rule_index
 
@@ -86,7 +85,7 @@ def fields(text: str) -> list[str]:
 
 
 def test_every_rule_has_a_scenario(spec_rules: dict[str, tuple[bool, bool]]) -> None:
-    """Every RULES.md rule ID (and DIAG-01) has at least one scenario."""
+    """Every rule ID (DIAG-01 included) has at least one scenario."""
     counts = rule_counts()
     assert set(spec_rules) | {"DIAG-01"} <= {rule for rule, n in counts.items() if n}
     assert all(counts[rule.id] >= 1 for rule in RULES)
@@ -121,9 +120,9 @@ def test_ids_do_not_depend_on_the_python_version(monkeypatch: pytest.MonkeyPatch
     """Flipping the version-dependent facts changes expectations, never IDs."""
     before = [s.id for family in catalog_module.FAMILY_CATALOGS for s in family()]
     for module, name in (
-        (sel, "MACOS_REPORTS_SOCKS"),
-        (os_rules, "MACOS_REPORTS_SOCKS"),
-        (os_rules, "WINDOWS_OVERRIDE_FNMATCH"),
+        (selection, "MACOS_REPORTS_SOCKS"),
+        (os_profiles, "MACOS_REPORTS_SOCKS"),
+        (os_profiles, "WINDOWS_OVERRIDE_FNMATCH"),
     ):
         monkeypatch.setattr(module, name, not getattr(module, name))
     after = [s.id for family in catalog_module.FAMILY_CATALOGS for s in family()]
@@ -131,7 +130,7 @@ def test_ids_do_not_depend_on_the_python_version(monkeypatch: pytest.MonkeyPatch
 
 
 def test_sorted_by_rule() -> None:
-    """Scenarios come in RULES.md's order."""
+    """Scenarios come in the rules' order."""
     indexes = [rule_index(s.rule) for s in CATALOG]
     assert indexes == sorted(indexes)
 

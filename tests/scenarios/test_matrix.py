@@ -207,7 +207,7 @@ def _bypass_key(form: NoProxyForm, port: int) -> str:
 
 @pytest.mark.parametrize("form", NO_PROXY_FORMS, ids=lambda f: f.label)
 def test_no_proxy_forms_follow_urllib(form: NoProxyForm) -> None:
-    """Each row's bypass column is what urllib answers for host:port (FACTS §2)."""
+    """Each row's bypass column is what urllib answers for host:port (SEL-01)."""
     server_port, other_port = 8080, 9090
     value = form.no_proxy.format_map({"server": _Port(server_port), "closed": _Port(other_port)})
     bypass = vars(urllib.request)["proxy_bypass_environment"]

@@ -40,8 +40,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..scenarios.model import Verdict
-from .results import CaseResult
+from .results import CaseResult, Verdict
 
 __all__ = ["DRAFT", "Baseline", "BaselineError", "Entry", "Gate", "draft", "gate"]
 

@@ -47,7 +47,8 @@ def add_commands(subparsers: Any) -> None:
         metavar="NAME",
         help="agent to test (repeatable; default: reference). Built in: reference, "
         "websockets-asyncio, websockets-sync, aiohttp, websocket-client, curl; "
-        "'command:CMD ARGS' for a client in any language; MODULE:ATTR or an entry point",
+        "'command:CMD ARGS' for a client in any language; MODULE:ATTR or an entry point; "
+        "broken:NAME for a deliberately broken client (broken:list lists them)",
     )
     run.add_argument(
         "--report",
@@ -85,10 +86,12 @@ def add_commands(subparsers: Any) -> None:
     run.set_defaults(handler=run_command)
     rules: argparse.ArgumentParser = subparsers.add_parser(
         "rules",
-        help="list the rules and how many scenarios check each",
-        description="List every rule of RULES.md with its scenario count; exit 1 if a "
-        "rule has no scenario.",
+        help="list the rules, or show one rule's full statement",
+        description="List every rule of the catalog with its scenario count, or print one "
+        "rule's statement, what it leaves open and whether it is gated; exit 1 if a rule "
+        "has no scenario, 2 for an unknown rule ID.",
     )
+    rules.add_argument("rule", nargs="?", metavar="RULE-ID", help="show this rule (SEL-01)")
     rules.add_argument("--format", choices=("terminal", "json"), default="terminal")
     rules.set_defaults(handler=rules_command)
     from . import publish
@@ -100,28 +103,72 @@ def add_commands(subparsers: Any) -> None:
 
 
 def rules_command(args: argparse.Namespace) -> int:
-    """Print the rules with their scenario counts."""
-    from ..scenarios.rules import RULES
+    """Print the rules with their scenario counts, or one rule in full."""
+    import dataclasses
+
+    from ..scenarios import RULES, RULES_BY_ID, close_rule_ids
+    from .agents.broken import caught_by_rule
     from .pytest_plugin import catalog
 
+    caught = caught_by_rule()
     counts: dict[str, int] = dict.fromkeys((rule.id for rule in RULES), 0)
     for scenario in catalog():
         counts[scenario.rule] = counts.get(scenario.rule, 0) + 1
-    missing = [rule.id for rule in RULES if not counts[rule.id]]
+    chosen = RULES
+    if getattr(args, "rule", None):
+        wanted = args.rule.strip().upper()
+        if wanted not in RULES_BY_ID:
+            close = close_rule_ids(args.rule)
+            names = " or ".join([", ".join(close[:-1]), close[-1]] if close[:-1] else close)
+            hint = f"; did you mean {names}?" if close else "; proxyharness rules lists them"
+            print(f"proxyharness rules: unknown rule {args.rule!r}{hint}", file=sys.stderr)
+            return 2
+        chosen = (RULES_BY_ID[wanted],)
     if args.format == "json":
         rows = [
-            {"id": r.id, "title": r.title, "info": r.info, "scenarios": counts[r.id]} for r in RULES
+            dataclasses.asdict(rule)
+            | {"scenarios": counts[rule.id], "caught": caught.get(rule.id, [])}
+            for rule in chosen
         ]
-        print(json.dumps(rows, indent=1))
+        print(json.dumps(rows[0] if getattr(args, "rule", None) else rows, indent=1))
+    elif getattr(args, "rule", None):
+        print(_rule_text(chosen[0], counts[chosen[0].id], caught.get(chosen[0].id, [])))
     else:
         width = max(len(rule.id) for rule in RULES)
+        print(f"{'rule'.ljust(width)}  scen  caught  title")
         for rule in RULES:
             flag = " (info)" if rule.info else ""
-            print(f"{rule.id.ljust(width)}  {counts[rule.id]:4d}  {rule.title}{flag}")
-        print(f"{len(RULES)} rules, {sum(counts.values())} scenarios")
+            bugs = "     -" if rule.info else f"{len(caught.get(rule.id, [])):6d}"
+            print(f"{rule.id.ljust(width)}  {counts[rule.id]:4d}  {bugs}  {rule.title}{flag}")
+        print(
+            f"{len(RULES)} rules, {sum(counts.values())} scenarios; caught: how many "
+            "deliberately broken clients each rule's scenarios fail (--agent broken:NAME)"
+        )
+    missing = [rule.id for rule in chosen if not counts[rule.id]]
     for rule_id in missing:
         print(f"rule {rule_id} has no scenario", file=sys.stderr)
     return 1 if missing else 0
+
+
+def _rule_text(rule: Any, scenarios: int, caught: list[str]) -> str:
+    """One rule in full: title, how it is judged, statement, what it leaves open."""
+    import textwrap
+
+    if rule.info:
+        judged = "info: observed and recorded, never gated"
+    elif rule.partly_info:
+        judged = "gated; the part it leaves open is info"
+    else:
+        judged = "gated: a client that breaks it FAILs"
+    lines = [f"{rule.id}: {rule.title}", f"{judged}; {scenarios} scenarios", ""]
+    lines += textwrap.wrap(rule.statement, 88)
+    if rule.leaves_open:
+        lines += ["", *textwrap.wrap(f"Leaves open: {rule.leaves_open}", 88)]
+    if caught:
+        names = ", ".join(name.removeprefix("broken-") for name in caught)
+        text = f"Catches the broken clients: {names}"
+        lines += ["", *textwrap.wrap(text, 88, break_on_hyphens=False)]
+    return "\n".join(lines)
 
 
 # -- run ----------------------------------------------------------------------------------
@@ -227,7 +274,7 @@ def run_command(args: argparse.Namespace) -> int:
 def _baseline_fits(baseline: Any, names: list[str]) -> bool:
     """Check the baseline's names against the catalog and the agents; print what is off."""
     from ..scenarios import RULES, all_scenarios
-    from .agents import UnknownAgent, agent_names, load_agents
+    from .agents.registry import UnknownAgent, agent_names, load_agents
 
     try:
         run_agents = [agent.name for agent in load_agents(names)]

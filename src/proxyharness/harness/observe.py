@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..fixtures.records import ProxyRecord, WebSocketRecord
+from ..fixtures import ProxyRecord, WebSocketRecord
 from .agents import HOP_LOST, HOP_REFUSED, HOP_TLS
 from .staging import ClosedPort, Staged
 

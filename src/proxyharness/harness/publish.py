@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..scenarios import RULES, RULES_BY_ID, Verdict, all_scenarios
+from ..scenarios import RULES, RULES_BY_ID, all_scenarios
 from .baseline import Baseline, BaselineError
 from .report_html import FAMILIES, case_anchor, redact_run, write_html
-from .results import CaseResult, RunResult
+from .results import CaseResult, RunResult, Verdict
 
 __all__ = ["PublishError", "add_commands", "explain", "publish", "render_markdown"]
 
@@ -140,7 +140,7 @@ def _family(rule: str) -> str:
 
 
 def _rules(cases: Sequence[CaseResult]) -> list[str]:
-    """Every rule of the catalog in RULES.md's order, then unknown rules of the run."""
+    """Every rule of the catalog in catalog order, then unknown rules of the run."""
     return [r.id for r in RULES] + sorted({c.rule for c in cases} - set(RULES_BY_ID))
 
 

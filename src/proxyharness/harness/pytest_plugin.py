@@ -37,10 +37,10 @@ from typing import Any
 
 import pytest
 
-from ..scenarios.model import Scenario, Verdict
+from ..scenarios.model import Scenario
 from .agents import Agent, UnknownAgent, load_agents
 from .baseline import Baseline, BaselineError
-from .results import CaseResult, RunResult
+from .results import CaseResult, RunResult, Verdict
 
 __all__ = ["ScenarioItem", "catalog", "read_report", "write_index"]
 
@@ -138,7 +138,7 @@ class _Session:
 
 def _check_backend(name: str) -> None:
     """Refuse an unknown backend, or mitmproxy when it is not installed."""
-    from .backends import BACKENDS
+    from .staging import BACKENDS
 
     if name not in BACKENDS:
         known = ", ".join(BACKENDS)

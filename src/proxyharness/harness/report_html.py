@@ -1,12 +1,14 @@
 """The conformance report as one standalone HTML file.
 
 A header (backend, date, versions, totals per agent), a rules-by-agents matrix grouped by
-family, then one ``<details>`` per rule holding its cases. A case is a ``<details>`` whose
-``id`` is :func:`case_anchor` (linkable), showing the description, verdict, expected vs
-observed, diff, reason, client error and wire log. CSS and a few lines of script are
-inline, pinned by a Content-Security-Policy: works from ``file://``, fetches nothing.
+family with each rule's title, then one ``<details>`` per rule holding the rule's
+statement (what it requires, what it leaves open, info or gated) and its cases. A case
+is a ``<details>`` whose ``id`` is :func:`case_anchor` (linkable), showing the
+description, verdict, expected vs observed, diff, reason, client error and wire log.
+CSS and a few lines of script are inline (:mod:`.report_html_page`), pinned by a
+Content-Security-Policy: works from ``file://``, fetches nothing.
 
-Every string is escaped. Results arrive redacted (RULES URL-05); this module masks
+Every string is escaped. Results arrive redacted (rule URL-05); this module masks
 passwords again anyway: values under a password key, ``credentials`` pairs,
 ``(Proxy-)Authorization`` headers, ``user:password@`` in URLs, and any of these
 secrets (3 characters or more) wherever else it appears in the text.
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import itertools
 import os
 import re
@@ -24,11 +25,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from html import escape
 from pathlib import Path
-from string import Template
 from typing import Any
 
-from ..scenarios.model import Verdict
-from .results import REDACTED, CaseResult, RunResult
+from ..scenarios import RULES_BY_ID
+from .report_html_page import ASSETS, PAGE
+from .results import REDACTED, CaseResult, RunResult, Verdict
 
 #: Rule families in report order, with their headings.
 FAMILIES = {
@@ -209,7 +210,7 @@ def _compare(case: CaseResult) -> str:
 def _case(case: CaseResult, anchor: str) -> str:
     """One case as a linkable ``<details>``."""
     known = " (known: listed in the baseline)" if case.baseline_reason else ""
-    facts: dict[str, str | None] = {"Rule": case.rule, "Agent": case.agent}
+    facts: dict[str, str | None] = {"Rule": _rule_name(case.rule), "Agent": case.agent}
     facts |= {"Verdict": case.verdict.value + known, "Duration": f"{case.duration:.3f} s"}
     facts |= {"Baseline reason": case.baseline_reason, "Reason": case.reason}
     facts["Client error"] = case.client_error
@@ -283,12 +284,45 @@ def _anchors(cases: list[CaseResult]) -> dict[int, str]:
     return anchors
 
 
+def _rule_name(rule: str) -> str:
+    """``SEL-01: its title``, or the bare ID for a rule this version does not know."""
+    known = RULES_BY_ID.get(rule)
+    return f"{rule}: {known.title}" if known else rule
+
+
+def _title(rule: str) -> str:
+    known = RULES_BY_ID.get(rule)
+    return f' <span class="title">{escape(known.title)}</span>' if known else ""
+
+
+def _prose(text: str) -> str:
+    """Escaped text, with the catalog's `quoted` terms as ``<code>``."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
+
+
+def _statement(rule: str) -> str:
+    """The rule in full: statement, what it leaves open, how it is judged."""
+    known = RULES_BY_ID.get(rule)
+    if known is None:
+        return '<p class="none">Not in this version\'s rule catalog.</p>'
+    if known.info:
+        judged = "Info: the behaviour is recorded, never gated."
+    elif known.partly_info:
+        judged = "Gated, except the part it leaves open, which is recorded as info."
+    else:
+        judged = "Gated: a client that breaks it fails."
+    html = f'<div class="statement"><p>{_prose(known.statement)}</p>'
+    if known.leaves_open:
+        html += f"<p><strong>Leaves open:</strong> {_prose(known.leaves_open)}</p>"
+    return html + f"<p>{judged}</p></div>"
+
+
 def _rule(rule: str, cases: list[CaseResult], anchors: dict[int, str]) -> str:
-    """A rule's section: a ``<details>`` holding its cases."""
+    """A rule's section: a ``<details>`` holding its statement and its cases."""
     summary = f"{_plural(len(cases), 'case')}: {_counts_text(_count(cases))}"
     return (
         f'<details class="rule" id="rule-{_slug(rule)}"><summary><strong>{escape(rule)}'
-        f"</strong> ({escape(summary)})</summary>"
+        f"</strong>{_title(rule)} ({escape(summary)})</summary>{_statement(rule)}"
         + "".join(_case(c, anchors[id(c)]) for c in cases)
         + "</details>"
     )
@@ -318,14 +352,14 @@ def render_html(run: RunResult) -> str:
         for rule in (r for r in rules if _family(r) == family):
             mine = [c for c in cases if c.rule == rule]
             mine.sort(key=lambda c: (c.scenario_id, agents.index(c.agent)))
-            link = f'<a href="#rule-{_slug(rule)}">{escape(rule)}</a>'
+            link = f'<a href="#rule-{_slug(rule)}">{escape(rule)}</a>{_title(rule)}'
             cells = [_cell(rule, a, [c for c in mine if c.agent == a], anchors) for a in agents]
             matrix.append(f'<tr><th scope="row">{link}</th>{"".join(cells)}</tr>')
             sections.append(_rule(rule, mine, anchors))
         matrix.append("</tbody>")
     title = f"proxyharness conformance report: {run.backend}, {run.started or 'undated'}"
-    return _PAGE.substitute(
-        _ASSETS,
+    return PAGE.substitute(
+        ASSETS,
         title=escape(text.scrub(title)),
         header=_header(run, cases, agents, text),
         failures=f"<ol>{failures}</ol>" if failures else "<p>No failures.</p>",
@@ -341,78 +375,3 @@ def write_html(run: RunResult, path: str | os.PathLike[str]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_html(run), encoding="utf-8")
     return target
-
-
-_STYLE = """
-body{font:15px/1.45 system-ui,sans-serif;color:#1b1b1b;margin:1.5rem auto;max-width:80rem;
-padding:0 1rem}h1{font-size:1.5rem;margin:0 0 .5rem}h2{margin-top:2rem;border-bottom:1px solid #ccc}
-h3{margin:1.2rem 0 .4rem}h4{margin:.8rem 0 .3rem}caption{text-align:left;font-weight:600}
-table{border-collapse:collapse;margin:.4rem 0}th,td{border:1px solid #bbb;padding:.25rem .5rem;
-text-align:left;vertical-align:top}dt{font-weight:600}dd{margin:0}
-dl.meta,dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.4rem 0}
-code{font:13px/1.4 ui-monospace,monospace;overflow-wrap:anywhere}
-.matrix td{min-width:10rem}.matrix td a{display:block;color:inherit;text-decoration:none}
-.matrix td a:hover strong{text-decoration:underline}.counts{display:block;font-size:.85em}
-.family th{background:#e8e8e8}.empty,.none{color:#666;font-style:italic}
-.v-pass{background:#d8f0d8}.v-fail{background:#f8d0d0}.v-info{background:#d6e6fa}
-.v-na{background:#e6e6e6}.verdict{display:inline-block;min-width:3.2em;text-align:center;
-font-weight:700;border:1px solid #888;border-radius:3px;padding:0 .3em;font-size:.85em}
-details.rule{margin:.3rem 0;border:1px solid #ccc;border-radius:4px;padding:.2rem .6rem}
-details.case{margin:.3rem 0 .3rem 1rem;border-left:3px solid #bbb;padding-left:.6rem}
-details.c-fail{border-left-color:#c0392b}details.c-pass{border-left-color:#3a9a3a}
-details.case .body{padding:.2rem 0 .6rem}summary{cursor:pointer;padding:.15rem 0}
-.agent{font-weight:600}.agent::before{content:"agent ";font-weight:400;color:#555}
-.compare{width:100%}.compare td,.compare th{width:33%}tr.differs>*{background:#fff2b3}
-.tag{font-size:.8em;font-weight:700;border:1px solid #a08000;border-radius:3px;padding:0 .25em}
-table.kv{font-size:.92em}table.kv table.kv{margin:0}ul.diff,.desc{margin:.3rem 0}
-.legend .verdict{margin:0 .3rem 0 .8rem}.legend .verdict:first-child{margin-left:0}
-.tools button{margin-right:.4rem}
-"""
-
-_SCRIPT = """
-function reveal() {  // open the linked case and every <details> around it
-  var el = null;
-  try { el = document.getElementById(decodeURIComponent(location.hash.slice(1))); } catch (e) {}
-  for (var e = el; e; e = e.parentElement) { if (e.tagName === "DETAILS") { e.open = true; } }
-  if (el) { el.scrollIntoView(); }
-}
-function setAll(open) { document.querySelectorAll("details").forEach(d => { d.open = open; }); }
-window.addEventListener("hashchange", reveal);
-document.addEventListener("DOMContentLoaded", function () {
-  document.getElementById("tools").hidden = false;
-  document.getElementById("expand").onclick = () => setAll(true);
-  document.getElementById("collapse").onclick = () => setAll(false);
-  reveal();
-});
-"""
-
-_PAGE = Template("""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src $style_hash; \
-script-src $script_hash; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title</title><style>$style</style></head>
-<body><header><h1>proxyharness conformance report</h1>$header</header>
-<main><section aria-labelledby="failures"><h2 id="failures">Failures</h2>$failures</section>
-<section aria-labelledby="matrix"><h2 id="matrix">Rules &times; agents</h2>
-<p class="legend"><span class="verdict v-pass">PASS</span> the client follows the rule
-<span class="verdict v-fail">FAIL</span> it does not <span class="verdict v-info">INFO</span>
-recorded, never gated <span class="verdict v-na">N/A</span> the client cannot express the case</p>
-<p>Each cell names its most severe verdict (FAIL, then N/A, INFO, PASS), counts every verdict
-and links to its most severe case; a rule links to all its cases.</p>
-<table class="matrix"><caption>Verdicts per rule and agent</caption>
-<thead><tr><th scope="col">Rule</th>$agent_heads</tr></thead>$matrix</table></section>
-<section aria-labelledby="cases"><h2 id="cases">Cases by rule</h2>
-<p class="tools" id="tools" hidden><button type="button" id="expand">Expand all</button>
-<button type="button" id="collapse">Collapse all</button></p>$sections</section></main>
-<script>$script</script></body></html>
-""")
-
-
-def _csp_hash(source: str) -> str:
-    digest = hashlib.sha256(source.encode("utf-8")).digest()
-    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
-
-
-_ASSETS = {"style": _STYLE, "script": _SCRIPT}
-_ASSETS |= {"style_hash": _csp_hash(_STYLE), "script_hash": _csp_hash(_SCRIPT)}

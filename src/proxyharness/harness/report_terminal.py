@@ -2,21 +2,23 @@
 
 ::
 
-    rule      reference   websockets-asyncio
-    SEL-01    12 PASS     11 PASS  1 FAIL
+    rule      reference   websockets-asyncio               title
+    SEL-01    12 PASS     11 PASS  1 FAIL                  the bypass check (no_proxy, ...
     ...
     total     98 PASS     90 PASS  6 FAIL(4 known)  2 N/A
 
 A cell lists its non-zero counts; ``FAIL(n known)`` says how many failures the
-baseline lists. Below the table, every FAIL with its diff (known ones on one line).
+baseline lists. Each row ends with the rule's title (``proxyharness rules ID`` prints
+the whole rule); the title comes last so that a narrow terminal wraps only it. Below
+the table, every FAIL with its diff (known ones on one line).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..scenarios.model import Verdict
-from .results import CaseResult, RunResult
+from ..scenarios import RULES_BY_ID, rule_index
+from .results import CaseResult, RunResult, Verdict
 
 __all__ = ["format_failures", "format_run", "format_table"]
 
@@ -24,11 +26,6 @@ _ORDER = (Verdict.PASS, Verdict.FAIL, Verdict.INFO, Verdict.NA)
 
 
 def _rule_order(rules: Iterable[str]) -> list[str]:
-    try:
-        from ..scenarios.rules import rule_index
-    except ImportError:  # pragma: no cover - the catalog is part of the package
-        return sorted(set(rules))
-
     def key(rule: str) -> tuple[int, str]:
         try:
             return (rule_index(rule), rule)
@@ -53,19 +50,20 @@ def _cell(cases: list[CaseResult]) -> str:
 
 
 def format_table(run: RunResult) -> str:
-    """The rules x agents table, with a total row."""
+    """The rules x agents table, each row ending with the rule's title, and a total row."""
     rules = _rule_order(case.rule for case in run.cases)
-    header = ["rule", *run.agents]
+    header = ["rule", *run.agents, "title"]
     rows = [header]
     for rule in rules:
-        rows.append(
-            [rule]
-            + [_cell([c for c in run.cases if c.rule == rule and c.agent == a]) for a in run.agents]
-        )
-    rows.append(["total"] + [_cell([c for c in run.cases if c.agent == a]) for a in run.agents])
+        cells = [
+            _cell([c for c in run.cases if c.rule == rule and c.agent == a]) for a in run.agents
+        ]
+        known = RULES_BY_ID.get(rule)
+        rows.append([rule, *cells, known.title if known else ""])
+    rows.append(["total", *(_cell([c for c in run.cases if c.agent == a]) for a in run.agents), ""])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "   ".join("-" * w for w in widths))
+    lines.insert(1, "   ".join("-" * w for w in widths[:-1]))  # the title column unruled
     lines.insert(len(lines) - 1, lines[1])
     return "\n".join(line.rstrip() for line in lines)
 

@@ -1,19 +1,27 @@
 """Results of a conformance run: one case per scenario and agent, JSON-able.
 
 Everything here is already redacted: no password observed on the wire or written in
-a scenario reaches a result (RULES URL-05). Reports are built from these objects or
+a scenario reaches a result (rule URL-05). Reports are built from these objects or
 from their JSON form (``RunResult.from_dict(json.load(...))``) alone.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..scenarios.model import Verdict
-
 #: What a password is replaced with in results and reports.
 REDACTED = "****"
+
+
+class Verdict(enum.Enum):
+    """A scenario's result for one agent."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    INFO = "INFO"
+    NA = "N/A"
 
 
 @dataclass(frozen=True)

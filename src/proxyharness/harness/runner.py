@@ -27,29 +27,24 @@ scenario and agent and returns a :class:`~proxyharness.harness.results.RunResult
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
-import contextlib
 import dataclasses
 import datetime
-import gc
-import logging
-import os
 import platform
-import threading
 import time
-import traceback
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import __version__
 from ..scenarios import EXPLANATION_MENTIONS
-from ..scenarios.model import Scenario, Verdict
-from .agents import Agent, Call, Explainer, NotSupported
+from ..scenarios.model import Scenario
+from .agent_errors import error_text, forget_frames
+from .agents import Agent, Call, Explainer
+from .leaks import Snapshot, unclosed
+from .log_capture import capture_logs
 from .observe import AgentOutcome, observe, proxies_of
-from .results import CaseResult, RunResult
+from .results import CaseResult, RunResult, Verdict
 from .staging import (
     BIND_PORT,
     SETTLE_TIMEOUT,
@@ -60,6 +55,7 @@ from .staging import (
     runner_capabilities,
 )
 from .verdicts import judge, redact, redact_value
+from .worker import RawCall, Worker
 
 __all__ = ["HarnessError", "Runner", "run", "versions"]
 
@@ -67,260 +63,10 @@ __all__ = ["HarnessError", "Runner", "run", "versions"]
 HANG_MARGIN = 3.0
 #: Seconds the worker loop gets to come back after a hung call is cancelled.
 CANCEL_GRACE = 1.0
-_OWN_THREADS = ("proxyharness-worker", "proxyharness-agent", "proxyharness-loop")
 
 
 class HarnessError(Exception):
     """The harness, not the agent, failed: a scenario that cannot be staged, a server bug."""
-
-
-# -- the worker loop ----------------------------------------------------------------------
-
-
-@dataclass
-class _Raw:
-    """What came back from the worker loop."""
-
-    echo: str | bytes | None = None
-    error: BaseException | None = None
-    hung: bool = False
-    unsupported: str | None = None
-    leaked_tasks: list[str] = field(default_factory=list)
-    #: Errors the loop's exception handler received during the call (client bugs in callbacks).
-    loop_errors: list[str] = field(default_factory=list)
-    duration: float = 0.0
-
-
-class _Worker:
-    """An asyncio loop on its own daemon thread, where agents' coroutines run."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.loop.set_default_executor(
-            concurrent.futures.ThreadPoolExecutor(thread_name_prefix="proxyharness-worker-pool")
-        )
-        self.errors: list[str] = []
-        self.loop.set_exception_handler(self._record_error)
-        ready = threading.Event()
-
-        def serve() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.call_soon(ready.set)
-            try:
-                self.loop.run_forever()
-                self.loop.run_until_complete(self.loop.shutdown_default_executor())
-            finally:
-                self.loop.close()
-
-        self.thread = threading.Thread(target=serve, name="proxyharness-worker", daemon=True)
-        self.thread.start()
-        ready.wait(10)
-
-    def _record_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        """Keep what would be logged as "Exception in callback..." for the case's record."""
-        text = str(context.get("message", "unhandled error"))
-        exception = context.get("exception")
-        if exception is not None:
-            text += f": {type(exception).__name__}: {exception}"
-        self.errors.append(text[:300])
-
-    def call(self, agent: Agent, call: Call, timeout: float, grace: float) -> _Raw:
-        """Run ``agent.exchange(call)`` here; give up ``grace`` seconds after ``timeout``."""
-        self.errors = []
-        future = asyncio.run_coroutine_threadsafe(_bounded(agent, call, timeout), self.loop)
-        try:
-            raw = future.result(timeout + grace)
-            raw.loop_errors, self.errors = self.errors, []
-            return raw
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            self.close(wait=False)
-            raise
-
-    def close(self, wait: bool = True) -> None:
-        """Stop the loop; its thread closes it (a blocked loop, once it unblocks)."""
-        with contextlib.suppress(RuntimeError):  # already closed
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        if wait:
-            self.thread.join(5)
-
-
-async def _bounded(agent: Agent, call: Call, timeout: float) -> _Raw:
-    raw = _Raw()
-    started = time.perf_counter()
-    try:
-        async with asyncio.timeout(timeout) as scope:
-            raw.echo = await agent.exchange(call)
-    except NotSupported as exc:
-        raw.unsupported = str(exc) or type(exc).__name__
-    except TimeoutError as exc:
-        if scope.expired():
-            raw.hung = True
-        else:
-            raw.error = exc
-    except (Exception, asyncio.CancelledError) as exc:
-        raw.error = exc
-    raw.duration = time.perf_counter() - started
-    raw.leaked_tasks = await _leftover_tasks()
-    return raw
-
-
-async def _leftover_tasks() -> list[str]:
-    """Describe tasks the agent left pending on this loop, then cancel them."""
-    for _ in range(3):
-        await asyncio.sleep(0)
-    current = asyncio.current_task()
-    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending, timeout=1.0)
-    return [f"asyncio task left pending: {task.get_coro()!r}"[:200] for task in pending]
-
-
-# -- leak checks --------------------------------------------------------------------------
-
-
-def _fds() -> frozenset[str]:
-    """This process's open file descriptors (empty where /proc does not exist)."""
-    try:
-        return frozenset(os.listdir("/proc/self/fd"))
-    except OSError:
-        return frozenset()
-
-
-def _new_sockets(before: frozenset[str]) -> list[str]:
-    """Sockets open now on descriptors that were not open ``before``."""
-    found = []
-    for fd in _fds() - before:
-        with contextlib.suppress(OSError):
-            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
-                found.append(fd)
-    return found
-
-
-def _foreign_threads() -> dict[int, threading.Thread]:
-    return {
-        t.ident: t
-        for t in threading.enumerate()
-        if t.ident is not None and not t.name.startswith(_OWN_THREADS)
-    }
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    fds: frozenset[str]
-    threads: frozenset[int]
-    all_threads: frozenset[int]
-
-    @classmethod
-    def take(cls) -> _Snapshot:
-        every = frozenset(t.ident for t in threading.enumerate() if t.ident is not None)
-        return cls(_fds(), frozenset(_foreign_threads()), every)
-
-    def leaks(self, raw: _Raw, staged: Staged) -> list[str]:
-        """What the call left behind, in words."""
-        found = list(raw.leaked_tasks)
-        for thread in threading.enumerate():
-            # The thread a blocking client ran in ends right after handing its result.
-            if (
-                thread.name.startswith("proxyharness-agent")
-                and thread.ident not in self.all_threads
-            ):
-                thread.join(1.0)
-        for ident, thread in _foreign_threads().items():
-            if ident not in self.threads and thread.is_alive():
-                thread.join(0.2)
-                if thread.is_alive():
-                    found.append(f"thread left running: {thread.name}")
-        found.extend(f"connection to {url} left open" for url in staged.lingering)
-        if _new_sockets(self.fds):
-            gc.collect()  # a socket only garbage keeps open: its ResourceWarning tells
-            still = _new_sockets(self.fds)
-            if still:
-                found.append(f"{len(still)} socket(s) left open")
-        return found
-
-
-def _unclosed(caught: list[warnings.WarningMessage]) -> list[str]:
-    """Resources the client left to the garbage collector (their ResourceWarnings)."""
-    count = sum(1 for w in caught if issubclass(w.category, ResourceWarning))
-    return [f"{count} resource(s) left to the garbage collector, unclosed"] if count else []
-
-
-# -- logs ---------------------------------------------------------------------------------
-
-
-#: Name prefixes of the proxies' and servers' threads: their logs are not the client's.
-_PROXY_THREADS = ("proxyharness-loop", "proxyharness-mitmproxy")
-
-
-class _LogCapture(logging.Handler):
-    """Keep the text of every log record written while active (the proxies' excluded)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-        self._saved_level = logging.NOTSET
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if (record.threadName or "").startswith(_PROXY_THREADS):
-            return
-        with contextlib.suppress(Exception):
-            text = record.getMessage()
-            if record.exc_info and record.exc_info[1] is not None:
-                text += " " + "".join(traceback.format_exception_only(record.exc_info[1]))
-            self.lines.append(text)
-
-    def __enter__(self) -> _LogCapture:
-        root = logging.getLogger()
-        self._saved_level = root.level
-        root.addHandler(self)
-        root.setLevel(logging.DEBUG)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        root = logging.getLogger()
-        root.removeHandler(self)
-        root.setLevel(self._saved_level)
-
-
-@contextlib.contextmanager
-def _maybe_capture(active: bool) -> Iterator[list[str]]:
-    if not active:
-        yield []
-        return
-    with _LogCapture() as capture:
-        yield capture.lines
-
-
-# -- errors -------------------------------------------------------------------------------
-
-
-def _error_text(exc: BaseException) -> str:
-    """The exception and its causes, one ``Type: message`` each."""
-    parts: list[str] = []
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        parts.append("".join(traceback.format_exception_only(current)).strip())
-        current = current.__cause__ or (
-            None if current.__suppress_context__ else current.__context__
-        )
-    return " <- caused by ".join(parts)
-
-
-def _forget(exc: BaseException) -> None:
-    """Drop the frames an exception chain keeps alive (and the sockets in them)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if current.__traceback__ is not None:
-            traceback.clear_frames(current.__traceback__)
-            current.__traceback__ = None
-        current = current.__cause__ or current.__context__
 
 
 # -- the runner ---------------------------------------------------------------------------
@@ -343,7 +89,7 @@ class Runner:
         self.cancel_grace = cancel_grace
         self.settle_timeout = settle_timeout
         self.message = message
-        self._worker: _Worker | None = None
+        self._worker: Worker | None = None
 
     def close(self) -> None:
         """Stop the worker loop and every pooled server."""
@@ -392,13 +138,13 @@ class Runner:
     ) -> CaseResult:
         call = staged.call
         if self._worker is None:
-            self._worker = _Worker()
-        before = _Snapshot.take()
+            self._worker = Worker()
+        before = Snapshot.take()
         # Every warning of the case (any thread) is kept as an observation; unclosed
         # resources show up as ResourceWarnings, when the call's frames are dropped.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            with _maybe_capture(bool(staged.passwords)) as logs:
+            with capture_logs(bool(staged.passwords)) as logs:
                 raw = self._call(agent, call)
             if raw.unsupported is not None:
                 return result(Verdict.NA, reason=f"{agent.name}: {raw.unsupported}")
@@ -406,7 +152,7 @@ class Runner:
             explanation = _explanation(agent, staged)
             outcome = self._outcome(agent, raw, ())
             leaks = [] if raw.hung else before.leaks(raw, staged)
-        leaks += _unclosed(caught)
+        leaks += unclosed(caught)
         client_warnings = [f"{w.category.__name__}: {w.message}"[:300] for w in caught]
         # What asyncio or the warnings module would have printed counts as a log (URL-05).
         outcome = dataclasses.replace(outcome, logs=(*logs, *raw.loop_errors, *client_warnings))
@@ -444,18 +190,18 @@ class Runner:
             client_error=client_error,
         )
 
-    def _call(self, agent: Agent, call: Call) -> _Raw:
+    def _call(self, agent: Agent, call: Call) -> RawCall:
         timeout = 2 * call.open_timeout + self.hang_margin
         if self._worker is None:
-            self._worker = _Worker()
+            self._worker = Worker()
         try:
             return self._worker.call(agent, call, timeout, self.cancel_grace)
         except concurrent.futures.TimeoutError:
             self._worker = None  # blocked: abandoned, a fresh one serves the next case
-            return _Raw(hung=True, duration=timeout)
+            return RawCall(hung=True, duration=timeout)
 
     @staticmethod
-    def _outcome(agent: Agent, raw: _Raw, logs: tuple[str, ...]) -> AgentOutcome:
+    def _outcome(agent: Agent, raw: RawCall, logs: tuple[str, ...]) -> AgentOutcome:
         if raw.hung:
             return AgentOutcome(
                 hung=True,
@@ -474,12 +220,12 @@ class Runner:
             kind = None
         outcome = AgentOutcome(
             error_type=type(exc).__name__,
-            error_text=_error_text(exc),
+            error_text=error_text(exc),
             raw_kind=kind,
             logs=logs,
             duration=raw.duration,
         )
-        _forget(exc)
+        forget_frames(exc)
         return outcome
 
     def run_case_safe(self, scenario: Scenario, agent: Agent) -> CaseResult:
@@ -504,7 +250,7 @@ def _explanation(agent: Agent, staged: Staged) -> str | None:
     try:
         return agent.explain(staged.call)
     except Exception as exc:
-        return f"(explain raised {_error_text(exc)})"
+        return f"(explain raised {error_text(exc)})"
 
 
 def _missing_reason(agent: Agent, missing: list[str]) -> str:

@@ -32,9 +32,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..scenarios.model import ANY, Expect, Scenario, Verdict
+from ..scenarios.model import ANY, Expect, Scenario
 from .observe import AgentOutcome, Observation
-from .results import REDACTED
+from .results import REDACTED, Verdict
 
 __all__ = ["MIN_SECRET", "Judgement", "judge", "redact", "redact_value"]
 

@@ -1,4 +1,4 @@
-"""The reference proxy-aware WebSocket client: it follows every rule of RULES.md.
+"""The reference proxy-aware WebSocket client: it follows every rule of the catalog.
 
 ::
 

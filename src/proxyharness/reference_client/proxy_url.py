@@ -1,6 +1,6 @@
 """Proxy URLs: parsing and validation (URL-01 to URL-05).
 
-Decisions where RULES.md is silent:
+Decisions where the rules URL-01 to URL-05 are silent:
 
 * A value without ``scheme://`` (``proxy.local:3128``, as ``getproxies()`` keeps it
   verbatim) means ``http://``, as curl reads it. The route trace says so.
@@ -16,7 +16,9 @@ Decisions where RULES.md is silent:
 
 The helpers below the parser are shared with the WebSocket URI parser in
 :mod:`~proxyharness.reference_client.route`; they raise :exc:`ValueError` with a
-reason that never quotes the user information.
+reason that never quotes the user information. This authority parsing repeats the
+fixtures' wire helpers on purpose: the reference client must not share code with the
+fakes that judge it.
 """
 
 from __future__ import annotations

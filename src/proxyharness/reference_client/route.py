@@ -1,10 +1,11 @@
 """Route resolution: direct or through which proxy, with the rules that decided.
 
-:func:`resolve_route` applies RULES.md (SEL, URL, OS-01) without any I/O and records
+:func:`resolve_route` applies the rules (SEL, URL, OS-01) without any I/O and records
 each decision as a :class:`TraceStep`; :func:`explain` turns that into text and
 :meth:`Resolution.to_dict` into JSON. Passwords appear as ``****`` everywhere (URL-05).
 
-Decisions where RULES.md is silent:
+Decisions where the rules are silent (``proxyharness rules RULE-ID`` says what each
+leaves open):
 
 * ``proxy=False`` means the same as ``proxy=None``.
 * ``caller_socket=True`` (a caller-supplied or Unix socket, SEL-13) wins over any
@@ -327,7 +328,7 @@ def _trace_url(url: ProxyURL, text: str, key: str | None, steps: list[TraceStep]
             TraceStep(
                 "URL-04",
                 "port",
-                "none written: 1080, as curl (RULES.md leaves the SOCKS default open)",
+                "none written: 1080, as curl (URL-04 leaves the SOCKS default open)",
             )
         )
     else:

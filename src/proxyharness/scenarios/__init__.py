@@ -1,4 +1,4 @@
-"""The rule catalog as data, and its expansion into matrices.
+"""The rule catalog as data (every rule's statement), and its expansion into matrices.
 
 >>> from proxyharness.scenarios import all_scenarios, rule_counts
 >>> scenario = all_scenarios()[0]
@@ -10,9 +10,9 @@ Pure data: nothing here imports the fixtures, the reference client or the harnes
 
 from __future__ import annotations
 
-from ._build import CAPABILITIES, OPTION_CAPABILITIES, RUNNER_CAPABILITIES
+from .build import CAPABILITIES, OPTION_CAPABILITIES, RUNNER_CAPABILITIES
 from .catalog import all_scenarios, rule_counts, scenarios_for
-from .diag import EXPLANATION_MENTIONS
+from .families.diagnostics import EXPLANATION_MENTIONS
 from .model import (
     ANY,
     Expect,
@@ -23,9 +23,8 @@ from .model import (
     Scenario,
     Scheme,
     Target,
-    Verdict,
 )
-from .rules import FAMILIES, RULES, RULES_BY_ID, Family, Rule
+from .rules import FAMILIES, RULES, RULES_BY_ID, Family, Rule, close_rule_ids, rule_index
 
 __all__ = [
     "ANY",
@@ -46,8 +45,9 @@ __all__ = [
     "Scenario",
     "Scheme",
     "Target",
-    "Verdict",
     "all_scenarios",
+    "close_rule_ids",
     "rule_counts",
+    "rule_index",
     "scenarios_for",
 ]

@@ -1,7 +1,7 @@
 """The whole catalog: every family's scenarios, expanded, checked and sorted by rule.
 
 IDs are unique and stable: they depend only on the catalog's code, never on the
-Python version (a few expectations do, see :mod:`.os_rules`). Within a rule,
+Python version (a few expectations do, see :mod:`.families.os_profiles`). Within a rule,
 scenarios keep the order their module declares them in.
 """
 
@@ -10,21 +10,31 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from . import diag, err, http, os_rules, sel, socks, url
+from .families import (
+    diagnostics,
+    errors,
+    http_connect,
+    os_profiles,
+    proxy_url,
+    selection,
+    selection_variables,
+    socks,
+)
 from .model import Scenario
 from .rules import RULES, RULES_BY_ID, rule_index
 
 __all__ = ["all_scenarios", "rule_counts", "scenarios_for"]
 
-#: One function per family, in RULES.md's order.
+#: One function per family module, in report order.
 FAMILY_CATALOGS: tuple[Callable[[], list[Scenario]], ...] = (
-    sel.scenarios,
-    url.scenarios,
-    os_rules.scenarios,
+    selection.scenarios,
+    selection_variables.scenarios,
+    proxy_url.scenarios,
+    os_profiles.scenarios,
     socks.scenarios,
-    http.scenarios,
-    err.scenarios,
-    diag.scenarios,
+    http_connect.scenarios,
+    errors.scenarios,
+    diagnostics.scenarios,
 )
 
 
@@ -55,7 +65,7 @@ def scenarios_for(rule: str) -> tuple[Scenario, ...]:
 
 
 def rule_counts() -> dict[str, int]:
-    """Number of scenarios per rule, in RULES.md's order."""
+    """Number of scenarios per rule, in report order."""
     counts = dict.fromkeys(RULES_BY_ID, 0)
     for scenario in all_scenarios():
         counts[scenario.rule] += 1

@@ -167,7 +167,7 @@ def respell(scenario: Scenario, spelling: Spelling) -> Scenario | None:
     """Rewrite every ``*_proxy`` variable of the given in ``spelling``.
 
     ``both`` keeps the lower-case name with the base's value and adds the upper-case
-    name with a value that must lose (FACTS §1: the lower-case name wins): a ``DECOY``
+    name with a value that must lose (SEL-07: the lower-case name wins): a ``DECOY``
     proxy, or for ``no_proxy`` an entry that flips the outcome (``*`` where the base
     expects a proxy, a name that matches nothing where it expects a direct route).
     None for ``both`` under the Windows profile (see :func:`os_profiles`).
@@ -216,7 +216,7 @@ def _respelled(spelling: Spelling) -> Transform:
 
 
 def environment_proxies(env: Mapping[str, str], *, windows: bool = False) -> dict[str, str]:
-    """``getproxies_environment()`` for ``env`` set in this order (FACTS §1).
+    """``getproxies_environment()`` for ``env`` set in this order (SEL-07).
 
     Two passes: every ``*_proxy`` name lower-cased, then only names whose suffix is
     literally ``_proxy`` (those win; an empty value there removes the key).
@@ -325,7 +325,7 @@ def own_os(profile: OsProfile) -> Dimension:
 
 @dataclass(frozen=True)
 class NoProxyForm:
-    """One row of FACTS §2: a target host, a ``no_proxy`` value, and whether it bypasses."""
+    """One ``no_proxy`` case (SEL-01): a target host, a value, and whether it bypasses."""
 
     label: str
     host: str
@@ -335,8 +335,9 @@ class NoProxyForm:
     ws_only: bool = False
 
 
-# FACTS §2's table, extended to the hosts a WebSocket client passes ("host:port",
-# IPv6 without brackets, lower-cased, IDNA-encoded: SEL-01). The port is the server's.
+# urllib's no_proxy matching (``proxy_bypass_environment``), over the hosts a WebSocket
+# client passes ("host:port", IPv6 without brackets, lower-cased, IDNA-encoded: SEL-01).
+# The port is the server's.
 # fmt: off
 NO_PROXY_FORMS: tuple[NoProxyForm, ...] = (
     #          label                 target host         no_proxy                      bypass

@@ -35,15 +35,6 @@ class _Any(enum.Enum):
 ANY = _Any.ANY
 
 
-class Verdict(enum.Enum):
-    """A scenario's result for one agent (RULES.md's verdicts)."""
-
-    PASS = "PASS"
-    FAIL = "FAIL"
-    INFO = "INFO"
-    NA = "N/A"
-
-
 @dataclass(frozen=True)
 class ProxySpec:
     """A fake proxy the runner starts for the scenario, and how its URL is written."""
@@ -70,7 +61,7 @@ class ProxySpec:
 
 @dataclass(frozen=True)
 class OsProfile:
-    """An emulated operating-system proxy configuration (see fixtures.os_config).
+    """An emulated operating-system proxy configuration (see fixtures.config.os_config).
 
     ``settings`` is the JSON-able dict form of ``OsProxyConfig`` without the ``os``
     key; string values in it are templates.
@@ -156,5 +147,5 @@ class Scenario:
     names: tuple[str, ...] = ()
     #: Capabilities the agent must have, else N/A (``explicit-proxy``, ``proxy-ssl``...).
     requires: frozenset[str] = frozenset()
-    #: RULES.md marks the rule *(info)*: the observation is recorded, never gated.
+    #: The rule is info (``proxyharness rules ID``): the observation is recorded, never gated.
     info: bool = False

@@ -30,7 +30,7 @@ import traceback
 import urllib.parse
 from typing import Any
 
-from .base import HOP_LOST, HOP_TLS, Call, _check_options, _version, os_error_kind
+from .base import HOP_LOST, HOP_TLS, Call, check_options, installed_version, os_error_kind
 
 __all__ = ["AiohttpAgent", "ConnectionClosedEarly", "aiohttp_error_kind"]
 
@@ -137,7 +137,7 @@ class AiohttpAgent:
 
     @property
     def version(self) -> str:
-        return _version("aiohttp")
+        return installed_version("aiohttp")
 
     def available(self) -> str | None:
         try:
@@ -148,7 +148,7 @@ class AiohttpAgent:
 
     def kwargs(self, call: Call) -> dict[str, Any]:
         """``ws_connect``'s keyword arguments for ``call``."""
-        _check_options(call, self.capabilities)
+        check_options(call, self.capabilities)
         kwargs: dict[str, Any] = {}
         if isinstance(call.proxy, str):
             kwargs["proxy"] = call.proxy

@@ -39,8 +39,8 @@ from returns :data:`HOP_TLS`, :data:`HOP_REFUSED` or :data:`HOP_LOST`; the harne
 then decides from the wire (:func:`proxyharness.harness.observe.resolve_kind`).
 None means "not a kind I know": the case then reports the exception's type.
 
-Third parties register agents under the entry point group ``proxyharness.agents``;
-the value is a class or a zero-argument callable returning an agent::
+Third parties register agents under the entry point group ``proxyharness.agents``
+(:mod:`.registry`); the value is a class or a zero-argument callable returning an agent::
 
     [project.entry-points."proxyharness.agents"]
     myclient = "mypackage.proxyharness_agent:MyAgent"
@@ -71,11 +71,9 @@ from ...scenarios import CAPABILITIES as SCENARIO_CAPABILITIES
 from ...scenarios import OPTION_CAPABILITIES, RUNNER_CAPABILITIES
 
 __all__ = [
-    "BUILTIN",
     "CAPABILITIES",
     "COMMAND_PREFIX",
     "DEFAULT_OPEN_TIMEOUT",
-    "ENTRY_POINT_GROUP",
     "ERROR_KINDS",
     "HOP_KINDS",
     "HOP_LOST",
@@ -85,17 +83,13 @@ __all__ = [
     "Call",
     "Explainer",
     "NotSupported",
-    "UnknownAgent",
-    "agent_names",
-    "describe",
-    "get_agent",
-    "load_agents",
+    "check_options",
+    "installed_version",
     "os_error_kind",
+    "python_socks_hidden",
     "run_in_thread",
     "socks_failure_kind",
 ]
-
-ENTRY_POINT_GROUP = "proxyharness.agents"
 
 #: Error kinds, as the reference client names them (``reference_client.errors``).
 ERROR_KINDS = KINDS
@@ -118,10 +112,6 @@ COMMAND_PREFIX = "command:"
 
 class NotSupported(Exception):
     """Raised by :meth:`Agent.exchange` when the client cannot express the call (N/A)."""
-
-
-class UnknownAgent(LookupError):
-    """No built-in or registered agent has this name."""
 
 
 @dataclass(frozen=True)
@@ -186,19 +176,19 @@ class Explainer(Protocol):
 
 
 @functools.cache
-def _version(distribution: str) -> str:
+def installed_version(distribution: str) -> str:
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
 
 
-def _python_socks_hidden() -> bool:
+def python_socks_hidden() -> bool:
     """Tell whether python-socks is hidden (``sys.modules["python_socks"] is None``)."""
     return "python_socks" in sys.modules and sys.modules["python_socks"] is None
 
 
-def _check_options(call: Call, capabilities: frozenset[str]) -> None:
+def check_options(call: Call, capabilities: frozenset[str]) -> None:
     """Raise NotSupported for an option none of ``capabilities`` lets the client pass."""
     unknown = sorted(o for o in call.options if OPTION_CAPABILITIES.get(o) not in capabilities)
     if unknown:
@@ -279,93 +269,3 @@ async def run_in_thread(function: Callable[[], _M], name: str) -> _M:
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: Any) -> None:
     with contextlib.suppress(RuntimeError):  # the loop is closed: the caller gave up
         loop.call_soon_threadsafe(callback, *args)
-
-
-# -- registry ---------------------------------------------------------------------------
-
-
-def _builtin(module: str, attribute: str) -> Callable[[], Agent]:
-    """A factory importing ``.module`` only when the agent is created."""
-
-    def create() -> Agent:
-        factory: Callable[[], Agent] = getattr(
-            importlib.import_module(f"{__package__}.{module}"), attribute
-        )
-        return factory()
-
-    create.__qualname__ = attribute
-    return create
-
-
-BUILTIN: dict[str, Callable[[], Agent]] = {
-    "reference": _builtin("reference", "ReferenceAgent"),
-    "websockets-asyncio": _builtin("websockets_agents", "WebsocketsAsyncioAgent"),
-    "websockets-sync": _builtin("websockets_agents", "WebsocketsSyncAgent"),
-    "aiohttp": _builtin("aiohttp_agent", "AiohttpAgent"),
-    "websocket-client": _builtin("websocket_client_agent", "WebsocketClientAgent"),
-    "curl": _builtin("curl_agent", "CurlAgent"),
-}
-
-
-def _entry_points() -> dict[str, importlib.metadata.EntryPoint]:
-    return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def agent_names() -> list[str]:
-    """Names of the built-in agents, then of the registered ones."""
-    return [*BUILTIN, *sorted(set(_entry_points()) - set(BUILTIN))]
-
-
-def get_agent(name: str) -> Agent:
-    """Create the agent called ``name``.
-
-    ``name`` is a built-in name, a registered one (entry point), ``command:COMMAND``
-    (an executable speaking the command protocol, see :mod:`.command_agent`), or
-    ``module:attribute`` naming a class or factory directly (an agent under
-    development, not installed yet); the agent's own ``name`` is what reports show.
-    """
-    factory: Callable[[], Any] | None = BUILTIN.get(name)
-    if factory is None and name.startswith(COMMAND_PREFIX):
-        from .command_agent import CommandAgent
-
-        try:
-            return CommandAgent.from_command_line(name[len(COMMAND_PREFIX) :])
-        except ValueError as exc:  # nothing to run, or unbalanced quotes
-            raise UnknownAgent(f"cannot create agent {name!r}: {exc}") from None
-    if factory is None and ":" in name:
-        module, _, attribute = name.partition(":")
-        try:
-            factory = getattr(importlib.import_module(module), attribute)
-        except (ImportError, AttributeError) as exc:
-            raise UnknownAgent(f"cannot load agent {name!r}: {exc}") from None
-    if factory is None:
-        entry_point = _entry_points().get(name)
-        if entry_point is None:
-            known = ", ".join(agent_names())
-            raise UnknownAgent(f"no agent named {name!r} (known: {known})")
-        factory = entry_point.load()
-    agent = factory()
-    if not isinstance(agent, Agent):
-        raise TypeError(f"agent {name!r} does not implement proxyharness.harness.agents.Agent")
-    return agent
-
-
-def load_agents(names: list[str] | tuple[str, ...]) -> list[Agent]:
-    """Create the agents called ``names``, in order; two agents may not share a name."""
-    agents: dict[str, Agent] = {}
-    for name in dict.fromkeys(names):
-        agent = get_agent(name)
-        if agent.name in agents:
-            raise UnknownAgent(f"two agents are called {agent.name!r}")
-        agents[agent.name] = agent
-    return list(agents.values())
-
-
-def describe(agent: Agent) -> Mapping[str, object]:
-    """A JSON-able description: name, version, capabilities, availability."""
-    return {
-        "name": agent.name,
-        "version": agent.version,
-        "capabilities": sorted(agent.capabilities),
-        "unavailable": agent.available(),
-    }

@@ -9,7 +9,7 @@ curl 7.88 has no WebSocket at all: every case is N/A there).
 One call is one ``curl`` run, driven as a person would:
 
 - ``--proxytunnel`` always: without it curl sends ``ws://`` through an HTTP proxy as
-  a forward request instead of a CONNECT tunnel (FACTS §8);
+  a forward request instead of a CONNECT tunnel (docs/agents.md);
 - an explicit proxy is ``--proxy URL``, no proxy is ``--noproxy '*'``, and with
   neither curl reads the environment itself (its own rules: ``WS_PROXY`` and
   ``WSS_PROXY`` upper-case only, ``http_proxy``, ``https_proxy``, ``all_proxy``,
@@ -36,7 +36,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .base import HOP_LOST, HOP_REFUSED, HOP_TLS, Call, _check_options
+from .base import HOP_LOST, HOP_REFUSED, HOP_TLS, Call, check_options
 from .process import require_own_process_view, stop_child, virtual_names
 
 __all__ = [
@@ -237,7 +237,7 @@ class CurlAgent:
 
     def arguments(self, call: Call, names: Sequence[tuple[str, int, str]] = ()) -> list[str]:
         """The curl command line for ``call``; ``names`` are (name, port, address) to resolve."""
-        _check_options(call, self.capabilities)
+        check_options(call, self.capabilities)
         timeout = call.open_timeout
         path = self._probe()[0] or self.executable
         argv = [path, "--silent", "--show-error", "--no-buffer", "--upload-file", "."]

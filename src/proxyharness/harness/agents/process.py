@@ -29,8 +29,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from ...fixtures.config.os_config import OsProxyConfig
-from ...fixtures.names import ip_literal, is_loopback
+from ...fixtures import OsProxyConfig, ip_literal, is_loopback
 from .base import Call, NotSupported
 
 __all__ = [

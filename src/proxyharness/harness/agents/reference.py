@@ -6,7 +6,7 @@ import importlib
 import socket
 from typing import Any
 
-from .base import CAPABILITIES, Call, _check_options, _version
+from .base import CAPABILITIES, Call, check_options, installed_version
 
 __all__ = ["ReferenceAgent"]
 
@@ -19,7 +19,7 @@ class ReferenceAgent:
 
     @property
     def version(self) -> str:
-        return _version("proxyharness")
+        return installed_version("proxyharness")
 
     def available(self) -> str | None:
         try:
@@ -31,7 +31,7 @@ class ReferenceAgent:
     async def exchange(self, call: Call) -> str | bytes:
         from ...reference_client import connect
 
-        _check_options(call, self.capabilities)
+        check_options(call, self.capabilities)
         options: dict[str, Any] = dict(call.options)
         options.setdefault("open_timeout", call.open_timeout)
         if options.pop("caller_socket", False):

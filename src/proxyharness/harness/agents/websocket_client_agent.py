@@ -29,9 +29,9 @@ from .base import (
     HOP_REFUSED,
     Call,
     NotSupported,
-    _check_options,
-    _python_socks_hidden,
-    _version,
+    check_options,
+    installed_version,
+    python_socks_hidden,
     run_in_thread,
     socks_failure_kind,
 )
@@ -130,7 +130,7 @@ class WebsocketClientAgent:
 
     @property
     def version(self) -> str:
-        return _version("websocket-client")
+        return installed_version("websocket-client")
 
     def available(self) -> str | None:
         try:
@@ -146,7 +146,7 @@ class WebsocketClientAgent:
         hiding it (SOCKS-01) takes copies of ``_http`` and of ``_core`` (which imports
         ``connect`` from it) executed while it is hidden. Exceptions stay shared.
         """
-        if not _python_socks_hidden():
+        if not python_socks_hidden():
             return importlib.import_module("websocket._core")
         if self._fresh is None:
             http = _fresh_module("websocket._http")
@@ -160,7 +160,7 @@ class WebsocketClientAgent:
 
     def kwargs(self, call: Call) -> dict[str, Any]:
         """``create_connection``'s keyword arguments for ``call``."""
-        _check_options(call, self.capabilities)
+        check_options(call, self.capabilities)
         kwargs: dict[str, Any] = {"timeout": call.open_timeout}
         if call.proxy is None:
             raise NotSupported("websocket-client cannot turn off the environment's proxy")

@@ -10,10 +10,10 @@ from typing import Any
 from .base import (
     CAPABILITIES,
     Call,
-    _check_options,
-    _python_socks_hidden,
-    _version,
+    check_options,
+    installed_version,
     os_error_kind,
+    python_socks_hidden,
     run_in_thread,
     socks_failure_kind,
 )
@@ -72,7 +72,7 @@ class _Websockets:
 
     @property
     def version(self) -> str:
-        return _version("websockets")
+        return installed_version("websockets")
 
     def available(self) -> str | None:
         if self._unavailable is None:
@@ -96,7 +96,7 @@ class _Websockets:
         (SOCKS-01) takes a copy of the module executed while it is hidden: exactly
         what a process without python-socks would run. Exceptions stay shared.
         """
-        if not _python_socks_hidden():
+        if not python_socks_hidden():
             return importlib.import_module(self.module_name)
         if self._fresh is None:
             spec = importlib.util.find_spec(self.module_name)
@@ -108,7 +108,7 @@ class _Websockets:
         return self._fresh
 
     def kwargs(self, call: Call) -> dict[str, Any]:
-        _check_options(call, self.capabilities)
+        check_options(call, self.capabilities)
         kwargs: dict[str, Any] = dict(call.options)
         kwargs["proxy"] = call.proxy
         kwargs["open_timeout"] = call.open_timeout

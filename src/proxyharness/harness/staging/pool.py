@@ -1,0 +1,96 @@
+"""The server pool: fake servers, started once per process and reused across scenarios."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from ...fixtures import FakeServer, Fault, HttpProxy, SocksProxy, VirtualDNS, WsServer
+from ...scenarios.model import ProxySpec
+from .errors import StagingError, Unavailable
+from .resources import Resources
+
+__all__ = ["ServerKey", "ServerPool", "parse_faults", "proxy_key"]
+
+
+ServerKey = tuple[Any, ...]
+
+
+class ServerPool:
+    """Running servers, reused across scenarios; one list per kind of server."""
+
+    def __init__(self, resources: Resources, dns: VirtualDNS) -> None:
+        self.resources = resources
+        self.dns = dns
+        self._servers: dict[ServerKey, list[FakeServer[Any]]] = {}
+
+    def take(self, key: ServerKey, index: int) -> FakeServer[Any]:
+        """The ``index``-th server of kind ``key``, started if needed, records reset."""
+        servers = self._servers.setdefault(key, [])
+        while len(servers) <= index:
+            servers.append(self._create(key).start())
+        server = servers[index]
+        server.reset()
+        return server
+
+    def _create(self, key: ServerKey, port: int = 0) -> FakeServer[Any]:
+        if key[0] == "ws":
+            _, secure, host, trusted = key
+            ca = None
+            if secure:
+                ca = self.resources.server_ca if trusted else self.resources.untrusted_ca
+            return WsServer(ca=ca, host=host)
+        _, kind, auth, methods, fault, trusted, host = key
+        faults = parse_faults(fault)
+        if kind in ("socks4", "socks5"):
+            return SocksProxy(
+                4 if kind == "socks4" else 5,
+                auth=auth,
+                methods=methods,
+                dns=self.dns,
+                host=host,
+                port=port,
+                faults=faults,
+            )
+        ca = None
+        if kind == "https":
+            ca = self.resources.proxy_ca if trusted else self.resources.untrusted_ca
+        return HttpProxy(ca=ca, auth=auth, dns=self.dns, host=host, port=port, faults=faults)
+
+    def start_on(self, key: ServerKey, port: int) -> FakeServer[Any]:
+        """A server of kind ``key`` on a fixed ``port``, outside the pool (stop it yourself)."""
+        try:
+            return self._create(key, port).start()
+        except OSError as exc:
+            raise Unavailable(f"cannot listen on port {port}: {exc.strerror or exc}") from None
+
+    def discard(self, server: FakeServer[Any]) -> None:
+        """Stop ``server`` and forget it: the next scenario gets a fresh one."""
+        for servers in self._servers.values():
+            if server in servers:
+                servers.remove(server)
+        with contextlib.suppress(Exception):
+            server.stop(timeout=2.0)
+
+    def close(self) -> None:
+        """Stop every server."""
+        servers = [s for group in self._servers.values() for s in group]
+        self._servers.clear()
+        for server in servers:
+            with contextlib.suppress(Exception):
+                server.stop(timeout=2.0)
+
+
+def proxy_key(spec: ProxySpec) -> ServerKey:
+    """The pool's key for a fake proxy playing ``spec``."""
+    host = "::1" if spec.url_host is not None and ":" in spec.url_host else "127.0.0.1"
+    trusted = spec.trusted or spec.kind != "https"
+    return ("proxy", spec.kind, spec.auth, spec.methods, spec.fault, trusted, host)
+
+
+def parse_faults(text: str) -> list[Fault]:
+    """A scenario's comma-separated faults (``"reply:403"``), each by :meth:`Fault.parse`."""
+    try:
+        return [Fault.parse(part) for part in text.split(",")] if text else []
+    except ValueError as exc:
+        raise StagingError(f"bad fault {text!r}: {exc}") from None

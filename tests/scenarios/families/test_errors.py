@@ -1,0 +1,19 @@
+"""Tests for scenarios.families.errors: failures."""
+
+from __future__ import annotations
+
+from proxyharness.reference_client.errors import KINDS
+from proxyharness.scenarios.families import errors
+
+SCENARIOS = errors.scenarios()
+
+
+def test_holds_the_error_rules() -> None:
+    """ERR-01 to ERR-04."""
+    assert {s.rule for s in SCENARIOS} == {f"ERR-{n:02d}" for n in range(1, 5)}
+
+
+def test_every_scenario_expects_a_client_error() -> None:
+    """Each failure scenario names the error kind the client must raise."""
+    for scenario in SCENARIOS:
+        assert scenario.expect.error in KINDS, scenario.id

@@ -1,0 +1,42 @@
+"""Smoke test of benchmarks/bench_tunnels.py: it runs and prints its tables (no speed judged)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).parents[1] / "benchmarks" / "bench_tunnels.py"
+ROWS = ("direct", "fixture-socks5")
+
+
+def test_bench_tunnels_quick_prints_one_line_per_row() -> None:
+    """A tiny run prints each section's header and a full line for each row asked for."""
+    argv = [sys.executable, str(BENCH), "--quick", "--rows", ",".join(ROWS)]
+    argv += ["--count", "3", "--samples", "1", "--bulk-mib", "1", "--idle", "5"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for header in ("µs/tunnel", "MiB/s", "KiB per idle tunnel"):
+        assert any(header in line for line in lines), done.stdout
+    for section, columns in (("tunnels", 5), ("bulk", 5)):
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{section}:"))
+        rows = [line.split() for line in lines[start + 2 : start + 2 + len(ROWS)]]
+        assert [row[0] for row in rows] == list(ROWS), done.stdout
+        assert all(len(row) == columns for row in rows), done.stdout
+    idle = next(i for i, line in enumerate(lines) if line.startswith("idle:"))
+    assert lines[idle + 2].split()[:3] == ["fixture-socks5", "(=", "serve-socks5)"], done.stdout
+
+
+def test_bench_tunnels_refuses_an_unknown_row() -> None:
+    """A row name it does not know gives a one-line usage error."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--rows", "direct,nonesuch"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "unknown nonesuch" in done.stderr
+    assert "Traceback" not in done.stderr
