@@ -128,7 +128,7 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_help_imports_no_client_and_no_server() -> None:
-    """Building the parser (``--help``) loads neither the client, the servers nor asyncio."""
+    """Building the parser (``--help``) loads no client, server, catalog, report, ssl or asyncio."""
     code = (
         "import json, sys\n"
         "from proxyharness.cli import build_parser\n"
@@ -141,6 +141,8 @@ def test_help_imports_no_client_and_no_server() -> None:
     loaded: list[str] = json.loads(result.stdout)
     heavy = ("asyncio", "proxyharness.fixtures.servers", "proxyharness.fixtures.config")
     heavy += ("proxyharness.reference_client.client", "proxyharness.reference_client.route")
+    heavy += ("ssl", "proxyharness.scenarios", "proxyharness.harness.publish")
+    heavy += ("proxyharness.harness.report_html", "proxyharness.harness.agents")
     assert [m for m in loaded if m.startswith(heavy)] == []
     assert "proxyharness.reference_client.cli" in loaded
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
 import importlib.util
 import json
 import os
@@ -94,9 +93,38 @@ def add_commands(subparsers: Any) -> None:
     rules.add_argument("rule", nargs="?", metavar="RULE-ID", help="show this rule (SEL-01)")
     rules.add_argument("--format", choices=("terminal", "json"), default="terminal")
     rules.set_defaults(handler=rules_command)
-    from . import publish
+    _add_publish(subparsers)
 
-    publish.add_commands(subparsers)
+
+def _add_publish(subparsers: Any) -> None:
+    """Register ``publish``."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "publish",
+        help="write docs/conformance.md and .html from a run and its baselines",
+        description="Turn a run's report directory into the published conformance matrix "
+        "(conformance.md) and full report (conformance.html). Fails, writing nothing, if "
+        "a FAIL has no baseline explanation or the run is partial.",
+    )
+    parser.add_argument("report", metavar="REPORT_DIR", type=Path, help="from run --report")
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        metavar="FILE",
+        type=Path,
+        help="baseline file explaining FAILs (repeatable; the first matching entry wins)",
+    )
+    parser.add_argument("--out", metavar="DIR", type=Path, default=Path("docs"))
+    parser.add_argument(
+        "--partial", action="store_true", help="allow a run that skipped scenarios (-k)"
+    )
+    parser.set_defaults(handler=_publish)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    """Run ``publish`` (its module loads the catalog and the report code)."""
+    from .publish import publish_command
+
+    return publish_command(args)
 
 
 # -- rules --------------------------------------------------------------------------------
@@ -179,6 +207,8 @@ def plugin_arguments() -> list[str]:
 
     Naming it again would register it twice under two names, which pytest refuses.
     """
+    import importlib.metadata
+
     autoload = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     entry_points = importlib.metadata.entry_points(group="pytest11")
     if autoload and any(ep.value.split(":")[0] == PLUGIN for ep in entry_points):

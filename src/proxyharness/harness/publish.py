@@ -17,14 +17,13 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from ..scenarios import RULES, RULES_BY_ID, all_scenarios
 from .baseline import Baseline, BaselineError
 from .report_html import FAMILIES, case_anchor, redact_run, write_html
 from .results import CaseResult, RunResult, Verdict
 
-__all__ = ["PublishError", "add_commands", "explain", "publish", "render_markdown"]
+__all__ = ["PublishError", "explain", "publish", "publish_command", "render_markdown"]
 
 MARKDOWN = "conformance.md"
 HTML = "conformance.html"
@@ -307,27 +306,3 @@ def publish_command(args: argparse.Namespace) -> int:
         return 1
     print("wrote " + " and ".join(str(p) for p in paths))
     return 0
-
-
-def add_commands(subparsers: Any) -> None:
-    """Register ``publish``."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "publish",
-        help="write docs/conformance.md and .html from a run and its baselines",
-        description="Turn a run's report directory into the published conformance matrix "
-        "(conformance.md) and full report (conformance.html). Fails, writing nothing, if "
-        "a FAIL has no baseline explanation or the run is partial.",
-    )
-    parser.add_argument("report", metavar="REPORT_DIR", type=Path, help="from run --report")
-    parser.add_argument(
-        "--baseline",
-        action="append",
-        metavar="FILE",
-        type=Path,
-        help="baseline file explaining FAILs (repeatable; the first matching entry wins)",
-    )
-    parser.add_argument("--out", metavar="DIR", type=Path, default=Path("docs"))
-    parser.add_argument(
-        "--partial", action="store_true", help="allow a run that skipped scenarios (-k)"
-    )
-    parser.set_defaults(handler=publish_command)
