@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,39 @@ def test_python_dash_m() -> None:
     )
     assert result.returncode == 0
     assert "SEL-01" in result.stdout
+
+
+def test_closed_stdout_is_one_line_and_status_2() -> None:
+    """``proxyharness rules | head -1``: no traceback, one line on stderr, exit 2."""
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "proxyharness", "rules"],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(write_end)
+    os.close(read_end)  # long before the interpreter has started: the first write fails
+    _, error = process.communicate(timeout=60)
+    assert (process.returncode, error) == (2, "proxyharness rules: output closed early\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["serve", "https", "--ca-out", "/nonexistent-dir/ca.pem"],
+        ["run", "--report", "/proc/proxyharness-report", "-k", "SEL-06"],
+    ],
+)
+def test_unwritable_path_is_one_line_and_status_2(command: list[str]) -> None:
+    """A path that cannot be written is named in one line, exit 2, no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "proxyharness", *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"proxyharness {command[0]}: ")
+    assert command[3 if command[0] == "serve" else 2] in result.stderr

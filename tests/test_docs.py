@@ -1,4 +1,4 @@
-"""The documentation's Python examples are tests: each block runs as a test module."""
+"""The README's and the docs' Python examples are tests: each block runs as a test module."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-DOCS = Path(__file__).parent.parent / "docs"
+ROOT = Path(__file__).parent.parent
+DOCS = ROOT / "docs"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def examples() -> list[tuple[str, str]]:
-    """Return (name, code) for every ``python`` block in docs/*.md."""
+    """Return (name, code) for every ``python`` block in README.md and docs/*.md."""
     found = []
-    for path in sorted(DOCS.glob("*.md")):
+    for path in [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]:
         for number, match in enumerate(BLOCK.finditer(path.read_text()), start=1):
             found.append((f"{path.stem}-{number}", match.group(1)))
     return found

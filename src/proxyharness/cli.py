@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,8 +59,9 @@ class OsEmulation:
             "--os-config",
             metavar="FILE",
             type=Path,
-            help='the emulated configuration as JSON, e.g. {"os": "macos", "socks": '
-            '{"host": "proxy.example", "port": 1080}, "exceptions": ["*.local"]}',
+            help='the emulated configuration as JSON, e.g. {"os": "macos", "https": '
+            '{"host": "proxy.example", "port": 3128}, "exceptions": ["*.local:*"]} '
+            "(macOS patterns see host:port; a macOS SOCKS proxy needs Python >= 3.12)",
         )
 
     def activate(self, args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
@@ -98,8 +100,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    status: int = handler(args)
+    try:
+        status: int = handler(args)
+    except BrokenPipeError:
+        # The reader went away (``proxyharness rules | head -1``): stop writing, quietly
+        # for stdout's sake, and say why on stderr.
+        _silence_stdout()
+        print(f"proxyharness {args.command}: output closed early", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"proxyharness {args.command}: {exc.strerror or exc}:{where}", file=sys.stderr)
+        return 2
     return status
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (captured by a test)
+        pass
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":

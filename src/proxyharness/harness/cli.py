@@ -260,6 +260,8 @@ def run_command(args: argparse.Namespace) -> int:
             return 4
         if not _baseline_fits(baseline, args.agent or ["reference"]):
             return 4
+    if args.report is not None:
+        args.report.mkdir(parents=True, exist_ok=True)  # an OSError here: one line, exit 2
     if args.write_baseline and args.write_baseline.exists():
         print(f"--write-baseline: {args.write_baseline} exists; name a new file", file=sys.stderr)
         return 4
