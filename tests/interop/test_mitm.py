@@ -125,6 +125,17 @@ def test_ca_key_removed_once_loaded(launch: Launch, proxy_ca: CertificateAuthori
     assert tls_to_proxy(proxy, proxy_ca.client_context(), "proxy.example") == ["proxy.example"]
 
 
+def test_stale_ca_key_swept(launch: Launch, proxy_ca: CertificateAuthority) -> None:
+    """A confdir left by a process that died while mitmproxy started goes at the next start."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(60)
+    stale = Path(tempfile.gettempdir()) / f"proxyharness-owned-mitmproxy-{child.pid}-1-test"
+    stale.mkdir()
+    (stale / "mitmproxy-ca.pem").write_text("a key")
+    launch(Mitmproxy(proxy_ca))
+    assert not stale.exists()
+
+
 OWNER = """
 import sys, time
 from proxyharness.fixtures import CertificateAuthority, Mitmproxy
