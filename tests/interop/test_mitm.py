@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import select
 import socket
 import ssl
+import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,11 +97,9 @@ def test_https_listener_certificate(launch: Launch, proxy_ca: CertificateAuthori
 
 
 def test_stop_is_clean(launch: Launch, proxy_ca: CertificateAuthority, ws_server: WsServer) -> None:
-    """Stop ends open tunnels, joins the thread, removes the confdir; start again works."""
+    """Stop ends open tunnels, joins the thread; start again works."""
     proxy = launch(Mitmproxy(proxy_ca))
-    confdir, thread = proxy._dir, proxy._thread
-    assert confdir is not None
-    assert (confdir / "mitmproxy-ca.pem").exists()
+    thread = proxy._thread
     with open_tunnel(proxy, ws_server.port) as tunnel:
         proxy.stop()
         assert tunnel.recv(1) == b""
@@ -104,11 +107,61 @@ def test_stop_is_clean(launch: Launch, proxy_ca: CertificateAuthority, ws_server
     assert (record.outcome, record.target_port) == (Outcome.SERVER_STOPPED, ws_server.port)
     assert thread is not None
     assert not thread.is_alive()
-    assert not confdir.exists()
     assert not any(t.name == "proxyharness-mitmproxy" for t in threading.enumerate())
     proxy.stop()  # idempotent
     with Mitmproxy(proxy_ca) as again:
         assert again.records == ()
+
+
+def confdirs(pid: int) -> list[Path]:
+    """The confdirs (each holding a CA key while mitmproxy starts) of process ``pid``."""
+    return list(Path(tempfile.gettempdir()).glob(f"proxyharness-owned-mitmproxy-{pid}-*"))
+
+
+def test_ca_key_removed_once_loaded(launch: Launch, proxy_ca: CertificateAuthority) -> None:
+    """Once listening, no CA key is left on disk, and the CA in use is still ours."""
+    proxy = launch(Mitmproxy(proxy_ca))
+    assert confdirs(os.getpid()) == []
+    assert tls_to_proxy(proxy, proxy_ca.client_context(), "proxy.example") == ["proxy.example"]
+
+
+def test_stale_ca_key_swept(launch: Launch, proxy_ca: CertificateAuthority) -> None:
+    """A confdir left by a process that died while mitmproxy started goes at the next start."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(60)
+    stale = Path(tempfile.gettempdir()) / f"proxyharness-owned-mitmproxy-{child.pid}-1-test"
+    stale.mkdir()
+    (stale / "mitmproxy-ca.pem").write_text("a key")
+    launch(Mitmproxy(proxy_ca))
+    assert not stale.exists()
+
+
+OWNER = """
+import sys, time
+from proxyharness.fixtures import CertificateAuthority, Mitmproxy
+proxy = Mitmproxy(CertificateAuthority("owner CA")).start()
+print(proxy.listener("regular")[1], flush=True)
+time.sleep(600)
+"""
+
+
+def test_ca_key_dies_with_its_owner() -> None:
+    """An owner killed with SIGKILL leaves no CA key behind."""
+    owner = subprocess.Popen([sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        ready, _, _ = select.select([owner.stdout], [], [], 60)
+        assert ready, "the owner did not start mitmproxy within 60 s"
+        port = int(owner.stdout.readline())
+    finally:
+        owner.kill()
+        owner.wait(60)
+        if owner.stdout is not None:
+            owner.stdout.close()
+    assert port > 0
+    assert confdirs(owner.pid) == []
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
 def test_one_at_a_time(launch: Launch, proxy_ca: CertificateAuthority) -> None:
