@@ -237,13 +237,10 @@ class ScenarioItem(pytest.Item):
 
 
 def _failure_text(case: CaseResult) -> str:
-    lines = [f"{case.scenario_id} ({case.rule}) for {case.agent}: {case.description}"]
-    if case.reason:
-        lines.append(f"reason: {case.reason}")
-    lines.extend(f"  {line}" for line in case.diff)
-    if case.client_error:
-        lines.append(f"client error: {case.client_error}")
-    return "\n".join(lines)
+    """The FAIL as the terminal report shows it (the same text in both places)."""
+    from .report_terminal import format_failure
+
+    return format_failure(case)
 
 
 @pytest.hookimpl(tryfirst=True)
