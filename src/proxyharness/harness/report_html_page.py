@@ -41,7 +41,8 @@ table.kv{font-size:.92em}table.kv table.kv{margin:0}ul.diff,.desc{margin:.3rem 0
 .legend .verdict{margin:0 .3rem 0 .8rem}.legend .verdict:first-child{margin-left:0}
 .tools button{margin-right:.4rem}.title{font-weight:400}
 .statement{margin:.3rem 0 .5rem;max-width:60rem}.statement p{margin:.25rem 0}
-p.caption{font-weight:600;margin:.4rem 0 0}
+p.caption{font-weight:600;margin:.4rem 0 0}.lazy[data-case]::before{color:#666;font-style:italic;
+content:"Facts, expected vs observed and the wire log appear here once the page's script ran."}
 """
 
 _SCRIPT = """
