@@ -105,6 +105,19 @@ def test_run_prints_each_failure_once(tmp_path: Path) -> None:
     )
 
 
+def test_run_prints_a_stale_entry_once(tmp_path: Path) -> None:
+    """A stale baseline entry is printed once, by the gate, not by pytest's summary too."""
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text("SEL-06.*  @reference  no longer fails\n", "utf-8")
+    result = proxyharness(
+        "run", "--agent", "reference", "--baseline", str(baseline), "-k", "SEL-06",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout + result.stderr
+    assert out.count("stale baseline entry SEL-06.* @reference") == 1, out
+
+
 def test_run_usage_errors(tmp_path: Path) -> None:
     """A bad baseline or an unknown agent stops before running anything."""
     bad = tmp_path / "bad.txt"

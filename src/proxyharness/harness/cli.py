@@ -345,9 +345,12 @@ def _write_draft(run: Any, path: Path) -> None:
 
 
 class _RunPlugin:
-    """Notes every scenario item pytest reported on (xdist workers' included), and
-    keeps a scenario's FAIL out of pytest's FAILURES section: ``run`` prints it once,
-    in its own report. A harness error inside an item still shows its traceback."""
+    """What ``run`` adds to pytest: it notes every scenario item reported on.
+
+    It also keeps a scenario's FAIL out of pytest's FAILURES section, and stale
+    baseline entries out of pytest's summary: ``run`` prints each once, in its own
+    report and gate. A harness error inside an item still shows its traceback.
+    """
 
     def __init__(self) -> None:
         self.items: set[tuple[str, str]] = set()
@@ -356,6 +359,11 @@ class _RunPlugin:
         parts = report.nodeid.split("::")
         if len(parts) == 3 and parts[0] == "proxyharness":
             self.items.add((parts[1], parts[2]))
+
+    def pytest_configure(self, config: Any) -> None:
+        from .pytest_plugin import GATE_PRINTS_STALE
+
+        config.stash[GATE_PRINTS_STALE] = True
 
     def pytest_report_teststatus(self, report: Any) -> tuple[str, str, str] | None:
         judged = any(name == "proxyharness" for name, _ in report.user_properties)
