@@ -103,6 +103,16 @@ def test_gate_fails_on_an_unknown_failure() -> None:
     )
 
 
+def test_gate_summary_after_the_failures_were_shown() -> None:
+    """shown: the unknown FAILs are counted, not listed again by ID."""
+    cases = [
+        case("HTTP-07.untrusted-server[wss]", Verdict.FAIL, agent="websockets-sync"),
+        case("SOCKS-04.gssapi", Verdict.FAIL),
+    ]
+    summary = gate(cases, Baseline.parse(TEXT)).summary(shown=True)
+    assert summary.splitlines() == ["1 FAIL not in the baseline (above)", "gate: FAILED"]
+
+
 def test_gate_fails_on_a_stale_entry() -> None:
     """Exit 1 with a clear message when a listed scenario now passes."""
     cases = [case("HTTP-07.untrusted-server[wss]", Verdict.PASS)]

@@ -83,6 +83,41 @@ def test_run_json_and_baseline(tmp_path: Path) -> None:
     )
 
 
+def test_run_prints_each_failure_once(tmp_path: Path) -> None:
+    """A FAIL is printed once, with its diff; known ones as a count per rule (-v: each)."""
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text("SEL-04.http-proxy*  @ignores-proxy  connects directly\n", "utf-8")
+    arguments = [
+        "run", "--agent", "broken_agents:IgnoresProxy", "--baseline", str(baseline),
+        "-k", "SEL-04.http-proxy or (https-before-http and lower)",
+    ]  # fmt: skip
+    result = proxyharness(*arguments, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout + result.stderr
+    assert out.count("SEL-04.https-before-http[ws,lower]") == 1, out
+    assert out.count("route: expected 'proxy', observed 'direct'") == 1, out
+    assert "SEL-04.http-proxy[" not in out
+    assert re.search(r"^known: SEL-04  2 \(ignores-proxy\)$", result.stdout, re.M), out
+    assert "1 FAIL not in the baseline (above)" in result.stdout
+    verbose = proxyharness(*arguments, "-v", cwd=tmp_path)
+    assert "known  SEL-04.http-proxy[ws,upper] (ignores-proxy): connects directly" in (
+        verbose.stdout
+    )
+
+
+def test_run_prints_a_stale_entry_once(tmp_path: Path) -> None:
+    """A stale baseline entry is printed once, by the gate, not by pytest's summary too."""
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text("SEL-06.*  @reference  no longer fails\n", "utf-8")
+    result = proxyharness(
+        "run", "--agent", "reference", "--baseline", str(baseline), "-k", "SEL-06",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout + result.stderr
+    assert out.count("stale baseline entry SEL-06.* @reference") == 1, out
+
+
 def test_run_usage_errors(tmp_path: Path) -> None:
     """A bad baseline or an unknown agent stops before running anything."""
     bad = tmp_path / "bad.txt"

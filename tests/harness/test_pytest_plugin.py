@@ -87,9 +87,11 @@ def test_failures_and_baseline(run: object, pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*SEL-04.https-before-http[[]ws,lower] (SEL-04) for ignores-proxy:*",
-            "  route: expected 'proxy', observed 'direct'",
+            "      route: expected 'proxy', observed 'direct'",
         ]
     )
+    diffs = [line for line in result.outlines if "route: expected 'proxy'" in line]
+    assert len(diffs) == len(failing)  # each FAIL once in pytest's own output
     baseline = pytester.path / "baseline.txt"
     baseline.write_text(
         "SEL-04  @ignores-proxy  connects directly\n"

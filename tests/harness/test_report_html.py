@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from proxyharness.harness.report_html import case_anchor, render_html, write_html
+from proxyharness.harness.report_html_data import Store, expand_html
 from proxyharness.harness.results import CaseResult, RunResult, Verdict
 from proxyharness.scenarios import RULES_BY_ID
 
@@ -186,9 +187,9 @@ class _Builder(HTMLParser):
 
 
 def parse(html: str) -> Node:
-    """Parse ``html`` into a :class:`Node` tree."""
+    """Parse ``html``, with every case's stored details put in place, into a tree."""
     builder = _Builder()
-    builder.feed(html)
+    builder.feed(expand_html(html))
     builder.close()
     return builder.root
 
@@ -239,8 +240,8 @@ def test_csp_allows_exactly_the_inline_style_and_script(dom: Node) -> None:
 
 def test_hostile_text_is_escaped(dom: Node, html: str) -> None:
     """A hostile description or header value shows as text and injects no markup."""
-    assert HOSTILE not in html
-    assert EVIL_HEADER not in html
+    assert HOSTILE not in expand_html(html)
+    assert EVIL_HEADER not in expand_html(html)
     assert len(list(dom.iter("script"))) == 1
     assert not any(k.startswith("on") for n in dom.iter() for k in n.attrs)
     assert HOSTILE in dom.text()
@@ -260,8 +261,8 @@ def test_hostile_names_inject_nothing(run: RunResult) -> None:
 
 def test_password_is_masked_in_an_unredacted_run(html: str, dom: Node) -> None:
     """Password fields, credentials, Proxy-Authorization and URL passwords show as ****."""
-    assert SECRET not in html
-    assert BASIC not in html
+    assert SECRET not in expand_html(html)
+    assert BASIC not in expand_html(html)
     text = dom.by_id(case_anchor("reference", "HTTP-02.basic_auth")).text()
     assert "password ****" in text
     assert "Proxy-Authorization Basic ****" in text
@@ -282,7 +283,7 @@ def test_password_is_masked_in_an_unredacted_run(html: str, dom: Node) -> None:
 def test_password_is_masked_in_free_text(run: RunResult, text: str, secret: str) -> None:
     """A secret found in free text is masked there and wherever else it appears."""
     case = replace(run.cases[0], reason=text, diff=(f"echo: {secret} leaked",))
-    html = render_html(replace(run, cases=(case,)))
+    html = expand_html(render_html(replace(run, cases=(case,))))
     assert secret not in html
     assert "****" in html
 
@@ -291,7 +292,7 @@ def test_password_under_any_password_key(run: RunResult) -> None:
     """A value under a key named like password is masked, nested or not; others are kept."""
     observed = {"proxy": {"proxy_password": "n3sted-pw", "bypass": "keep-me"}, "pass": "xyz9"}
     case = replace(run.cases[0], observed=observed, description="mentions n3sted-pw")
-    html = render_html(replace(run, cases=(case,)))
+    html = expand_html(render_html(replace(run, cases=(case,))))
     assert "n3sted-pw" not in html
     assert "xyz9" not in html
     assert "keep-me" in html
@@ -408,6 +409,51 @@ def test_fail_cases_show_diff_and_highlight_fields(run: RunResult, dom: Node) ->
     assert "route proxy proxy" in rows
 
 
+def test_differences_list_every_marked_field(run: RunResult) -> None:
+    """A field is marked as differing exactly when a diff line names it (echo included)."""
+    case = replace(
+        run.cases[0],
+        verdict=Verdict.FAIL,
+        expected={"route": "proxy", "error": None, "echo": True},
+        observed={"route": "proxy", "error": "timeout", "echo": False},
+        diff=("error: expected none, observed 'timeout'", "echo: expected the message back"),
+    )
+    node = parse(render_html(replace(run, cases=(case,)))).by_id(
+        case_anchor(case.agent, case.scenario_id)
+    )
+    marked = {tr.text().split()[0] for tr in node.iter("tr") if "differs" in tr.classes()}
+    listed = {li.text().split(":")[0] for ul in node.iter("ul") for li in ul.iter("li")}
+    assert marked == listed == {"error", "echo"}
+
+
+def test_matrix_comes_before_the_failures(html: str) -> None:
+    """The rules x agents matrix first, the list of failures after it, then the cases."""
+    assert html.index('id="matrix"') < html.index('id="failures"') < html.index('id="cases"')
+
+
+def test_identical_wire_logs_are_stored_once(run: RunResult) -> None:
+    """Many cases with the same wire log: the page grows by far less than a log per case."""
+    wire = tuple(_proxy_record(listener=f"http://127.0.0.1:4100{n}", n=n) for n in range(4))
+    base = replace(run.cases[0], wire=wire)
+    cases = [replace(base, scenario_id=f"SEL-01.case-{n}") for n in range(300)]
+    with_logs = render_html(replace(run, cases=tuple(cases)))
+    without = render_html(replace(run, cases=tuple(replace(c, wire=()) for c in cases)))
+    one_log = len(expand_html(render_html(replace(run, cases=(base,))))) - len(
+        expand_html(render_html(replace(run, cases=(replace(base, wire=()),))))
+    )
+    assert len(with_logs) - len(without) < one_log * 2
+    expanded = parse(with_logs).by_id(case_anchor(base.agent, "SEL-01.case-299")).text()
+    assert "Record 4: http://127.0.0.1:41003" in expanded
+
+
+def test_store_keeps_each_record_once() -> None:
+    """The store hands out one slot per distinct record."""
+    store = Store()
+    slots = [store.record(html) for html in ("<p>a</p>", "<p>b</p>", "<p>a</p>")]
+    assert slots[0] == slots[2] != slots[1]
+    assert store.records == ["<p>a</p>", "<p>b</p>"]
+
+
 @pytest.mark.parametrize(
     ("agent", "scenario", "shown"),
     [
@@ -512,7 +558,8 @@ def report(run: RunResult, tmp_path: Path) -> Path:
 def test_browser_opens_a_linked_case(report: Path, tmp_path: Path) -> None:
     """Following a case link opens the case and its rule; no injected script ran."""
     anchor = case_anchor("legacy-client", "SEL-03.wss_proxy_first[lower,linux]")
-    dom = parse(chromium(tmp_path, f"{report.as_uri()}#{anchor}", "--dump-dom"))
+    budget = "--virtual-time-budget=5000"  # lets the page unpack the stored details
+    dom = parse(chromium(tmp_path, f"{report.as_uri()}#{anchor}", budget, "--dump-dom"))
     case = dom.by_id(anchor)
     assert "open" in case.attrs
     assert case.parent is not None
@@ -521,6 +568,8 @@ def test_browser_opens_a_linked_case(report: Path, tmp_path: Path) -> None:
     assert others == []
     assert "hidden" not in dom.by_id("tools").attrs
     assert "proxy: expected 'A', observed 'B'" in case.text()
+    assert "Expected vs observed" in case.text()  # filled by the page's script
+    assert "proxy differs A B" in {tr.text() for tr in case.iter("tr")}
     assert next(dom.iter("title")).text().startswith("proxyharness conformance report")
     assert "data-pwned" not in next(dom.iter("body")).attrs
     assert len(list(dom.iter("script"))) == 1

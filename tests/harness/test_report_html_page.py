@@ -8,7 +8,7 @@ import re
 
 from proxyharness.harness.report_html_page import ASSETS, PAGE
 
-PARTS = ("title", "header", "failures", "agent_heads", "matrix", "sections")
+PARTS = ("title", "header", "agent_heads", "matrix", "failures", "sections", "data")
 
 
 def _hash(source: str) -> str:

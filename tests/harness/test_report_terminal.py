@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from proxyharness.harness.report_terminal import format_failures, format_run, format_table
+from proxyharness.harness.report_terminal import (
+    format_failure,
+    format_failures,
+    format_known,
+    format_run,
+    format_table,
+)
 from proxyharness.harness.results import CaseResult, RunResult, Verdict
 from proxyharness.scenarios import RULES_BY_ID
 
@@ -53,12 +59,65 @@ def test_table_with_a_rule_the_catalog_lacks() -> None:
 
 
 def test_failures() -> None:
-    """Unknown failures with their diff; known ones on one line."""
+    """Each unknown FAIL once, with its diff; the known ones are not repeated there."""
     assert format_failures(RUN).splitlines() == [
-        "FAIL   websockets-asyncio  HTTP-08.b  (ua)",
-        "         route: x",
-        "known  websockets-asyncio  URL-05.c: known",
+        "FAIL  HTTP-08.b (HTTP-08) for websockets-asyncio: ua",
+        "      route: x",
     ]
+
+
+def test_failure_block() -> None:
+    """One FAIL: the ID, rule, agent and description, then reason, diff, client error."""
+    case = CaseResult(
+        "ERR-01.x", "ERR-01", "refused", "a", Verdict.FAIL, diff=("error: d",),
+        reason="agent hung", client_error="OSError: no",
+    )  # fmt: skip
+    assert format_failure(case).splitlines() == [
+        "FAIL  ERR-01.x (ERR-01) for a: refused",
+        "      reason: agent hung",
+        "      error: d",
+        "      client error: OSError: no",
+    ]
+
+
+def known_run() -> RunResult:
+    """Known failures: SOCKS-02 twelve times for one agent, SEL-04 for two agents."""
+    cases = [
+        CaseResult(f"SOCKS-02.c{n}", "SOCKS-02", "d", "aiohttp", Verdict.FAIL, baseline_reason="r")
+        for n in range(12)
+    ]
+    cases += [
+        CaseResult(f"SEL-04.c{n}", "SEL-04", "d", agent, Verdict.FAIL, baseline_reason=f"why {n}")
+        for n, agent in enumerate(["aiohttp", "websockets-asyncio", "aiohttp"])
+    ]
+    return RunResult(agents=("aiohttp", "websockets-asyncio"), cases=tuple(cases))
+
+
+def test_known_failures_one_line_per_rule() -> None:
+    """Known FAILs: one line per rule (catalog order) with the count and the agents."""
+    assert format_known(known_run()).splitlines() == [
+        "known: SEL-04     3 (aiohttp 2, websockets-asyncio 1)",
+        "known: SOCKS-02  12 (aiohttp)",
+        "15 known failure(s) in the baseline; -v lists each with its reason",
+    ]
+    assert format_known(RUN).splitlines()[0] == "known: URL-05  1 (websockets-asyncio)"
+
+
+def test_known_failures_verbose() -> None:
+    """With verbose, one line per known FAIL with the baseline's reason."""
+    lines = format_known(known_run(), verbose=True).splitlines()
+    assert len(lines) == 15
+    assert "known  SEL-04.c1 (websockets-asyncio): why 1" in lines
+    assert "known  SOCKS-02.c0 (aiohttp): r" in lines
+
+
+def test_run_prints_each_failure_once() -> None:
+    """The whole report names an unknown FAIL once; known ones are summarised."""
+    text = format_run(RUN)
+    assert text.count("HTTP-08.b") == 1
+    assert "URL-05.c" not in text
+    assert "known: URL-05" in text
+    assert "known  URL-05.c (websockets-asyncio): known" in format_run(RUN, verbose=True)
 
 
 def test_run_header() -> None:

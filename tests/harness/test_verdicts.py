@@ -69,6 +69,14 @@ def observed(**changes: Any) -> Observation:
             ("echo: expected the message back, observed none",),
         ),
         (Expect(error=ANY, echo=False), observed(echo=False, error="timeout"), ()),
+        (
+            Expect(error=None),
+            observed(echo=False, error="timeout"),
+            (
+                "error: expected none, observed 'timeout'",
+                "echo: expected the message back, observed none",
+            ),
+        ),
     ],
 )
 def test_fields(expect: Expect, observation: Observation, diff: tuple[str, ...]) -> None:

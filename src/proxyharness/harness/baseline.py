@@ -262,13 +262,22 @@ class Gate:
     #: Agents of the run that gave nothing but N/A, with the reason.
     empty: tuple[str, ...] = ()
 
-    def summary(self) -> str:
-        """Plain-words lines for the terminal."""
-        lines = [f"FAIL {c.scenario_id} ({c.agent}): not in the baseline" for c in self.failures]
-        lines.extend(self.stale)
-        lines.extend(self.empty)
-        if self.expected:
-            lines.append(f"{len(self.expected)} known failure(s) listed in the baseline")
+    def summary(self, *, shown: bool = False) -> str:
+        """Plain-words lines for the terminal.
+
+        ``shown``: the failures were printed already (with their diff), so they are
+        counted here instead of listed by ID, and the known ones are not counted again.
+        """
+        lines = list(self.stale) + list(self.empty)
+        if shown and self.failures:
+            count = len(self.failures)
+            lines.append(f"{count} FAIL{'s' * (count != 1)} not in the baseline (above)")
+        elif not shown:
+            lines[:0] = [
+                f"FAIL {c.scenario_id} ({c.agent}): not in the baseline" for c in self.failures
+            ]
+            if self.expected:
+                lines.append(f"{len(self.expected)} known failure(s) listed in the baseline")
         lines.append("gate: passed" if self.exit_code == 0 else "gate: FAILED")
         return "\n".join(lines)
 

@@ -73,6 +73,12 @@ def add_commands(subparsers: Any) -> None:
     run.add_argument("-n", metavar="N", dest="workers", help="parallel processes (pytest-xdist)")
     run.add_argument("--format", choices=("terminal", "json"), default="terminal")
     run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every known failure with its baseline reason (default: a count per rule)",
+    )
+    run.add_argument(
         "--backend",
         default="fakes",
         metavar="NAME",
@@ -272,7 +278,7 @@ def run_command(args: argparse.Namespace) -> int:
         arguments = pytest_arguments(args, report, workdir / "empty")
         started = time.perf_counter()
         output = sys.stderr if args.format == "json" else sys.stdout
-        seen = _ReportedScenarios()
+        seen = _RunPlugin()
         with contextlib.redirect_stdout(output):
             status = int(pytest.main(arguments, plugins=[seen]))
         if status in (2, 3, 4, 5) or not (report / "index.json").exists():
@@ -297,7 +303,7 @@ def run_command(args: argparse.Namespace) -> int:
             _write_draft(run, args.write_baseline)
         if args.report:
             _write_report(run, report)
-        _print(run, args.format, decision.summary())
+        _print(run, args.format, decision, verbose=args.verbose)
         if args.report is None:
             shutil.rmtree(report, ignore_errors=True)
         return decision.exit_code
@@ -340,8 +346,13 @@ def _write_draft(run: Any, path: Path) -> None:
     print(f"wrote {count} draft baseline entr{'y' if count == 1 else 'ies'} to {path}")
 
 
-class _ReportedScenarios:
-    """Every scenario item pytest reported on, xdist workers' included."""
+class _RunPlugin:
+    """What ``run`` adds to pytest: it notes every scenario item reported on.
+
+    It also keeps a scenario's FAIL out of pytest's FAILURES section, and stale
+    baseline entries out of pytest's summary: ``run`` prints each once, in its own
+    report and gate. A harness error inside an item still shows its traceback.
+    """
 
     def __init__(self) -> None:
         self.items: set[tuple[str, str]] = set()
@@ -350,6 +361,17 @@ class _ReportedScenarios:
         parts = report.nodeid.split("::")
         if len(parts) == 3 and parts[0] == "proxyharness":
             self.items.add((parts[1], parts[2]))
+
+    def pytest_configure(self, config: Any) -> None:
+        from .pytest_plugin import GATE_PRINTS_STALE
+
+        config.stash[GATE_PRINTS_STALE] = True
+
+    def pytest_report_teststatus(self, report: Any) -> tuple[str, str, str] | None:
+        judged = any(name == "proxyharness" for name, _ in report.user_properties)
+        if report.when == "call" and report.failed and judged:
+            return "FAIL", "F", "FAIL"
+        return None
 
 
 def _finish(run: Any, baseline: Any, duration: float) -> Any:
@@ -367,14 +389,15 @@ def _write_report(run: Any, report: Path) -> None:
     write_html(run, report / "index.html")
 
 
-def _print(run: Any, form: str, gate_summary: str) -> None:
+def _print(run: Any, form: str, decision: Any, *, verbose: bool) -> None:
+    """The run as JSON (the gate on stderr), or the terminal report and the gate."""
     from .report_terminal import format_run
 
     if form == "json":
         print(json.dumps(run.to_dict(), indent=1, default=str))
-        print(gate_summary, file=sys.stderr)
+        print(decision.summary(), file=sys.stderr)
     else:
         print()
-        print(format_run(run))
+        print(format_run(run, verbose=verbose))
         print()
-        print(gate_summary)
+        print(decision.summary(shown=True))

@@ -42,9 +42,11 @@ from .agents import Agent, UnknownAgent, load_agents
 from .baseline import Baseline, BaselineError
 from .results import CaseResult, RunResult, Verdict
 
-__all__ = ["ScenarioItem", "catalog", "read_report", "write_index"]
+__all__ = ["GATE_PRINTS_STALE", "ScenarioItem", "catalog", "read_report", "write_index"]
 
 _STATE = pytest.StashKey["_Session"]()
+#: Set by ``proxyharness run``, which prints stale entries with its gate: not here too.
+GATE_PRINTS_STALE = pytest.StashKey[bool]()
 _PROPERTY = "proxyharness"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -129,8 +131,8 @@ class _Session:
             write_index(self.report, agents, self.started, self.clock, backend=self.backend)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print stale baseline entries."""
-        if self.stale:
+        """Print stale baseline entries (unless ``proxyharness run`` prints them)."""
+        if self.stale and not terminalreporter.config.stash.get(GATE_PRINTS_STALE, False):
             terminalreporter.section("proxyharness baseline", red=True)
             for message in self.stale:
                 terminalreporter.line(message, red=True)
@@ -237,13 +239,10 @@ class ScenarioItem(pytest.Item):
 
 
 def _failure_text(case: CaseResult) -> str:
-    lines = [f"{case.scenario_id} ({case.rule}) for {case.agent}: {case.description}"]
-    if case.reason:
-        lines.append(f"reason: {case.reason}")
-    lines.extend(f"  {line}" for line in case.diff)
-    if case.client_error:
-        lines.append(f"client error: {case.client_error}")
-    return "\n".join(lines)
+    """The FAIL as the terminal report shows it (the same text in both places)."""
+    from .report_terminal import format_failure
+
+    return format_failure(case)
 
 
 @pytest.hookimpl(tryfirst=True)

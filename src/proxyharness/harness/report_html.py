@@ -1,12 +1,15 @@
 """The conformance report as one standalone HTML file.
 
 A header (backend, date, versions, totals per agent), a rules-by-agents matrix grouped by
-family with each rule's title, then one ``<details>`` per rule holding the rule's
-statement (what it requires, what it leaves open, info or gated) and its cases. A case
-is a ``<details>`` whose ``id`` is :func:`case_anchor` (linkable), showing the
-description, verdict, expected vs observed, diff, reason, client error and wire log.
-CSS and a few lines of script are inline (:mod:`.report_html_page`), pinned by a
-Content-Security-Policy: works from ``file://``, fetches nothing.
+family with each rule's title, the list of failures, then one ``<details>`` per rule
+holding the rule's statement (what it requires, what it leaves open, info or gated) and
+its cases. A case is a ``<details>`` whose ``id`` is :func:`case_anchor` (linkable),
+showing the description and the differences (every field the diff names, marked in the
+expected vs observed table too: :func:`differing_fields`); its facts, expected vs
+observed and wire log are stored once, compressed, and shown when it opens
+(:mod:`.report_html_data`). CSS and a few lines of script are inline
+(:mod:`.report_html_page`), pinned by a Content-Security-Policy: works from
+``file://``, fetches nothing.
 
 Every string is escaped. Results arrive redacted (rule URL-05); this module masks
 passwords again anyway: values under a password key, ``credentials`` pairs,
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..scenarios import RULES_BY_ID
+from .report_html_data import Store, lazy_slot
 from .report_html_page import ASSETS, PAGE
 from .results import REDACTED, CaseResult, RunResult, Verdict
 
@@ -154,8 +158,8 @@ def _fmt(value: Any) -> str:
     return "<ol>" + "".join(f"<li>{_fmt(v)}</li>" for v in value) + "</ol>"
 
 
-def _kv_table(rows: Iterable[Any], head: bool = False, caption: str = "") -> str:
-    html = ['<table class="kv">', f"<caption>{escape(caption)}</caption>" if caption else ""]
+def _kv_table(rows: Iterable[Any], head: bool = False) -> str:
+    html = ['<table class="kv">']
     if head:
         html.append('<thead><tr><th scope="col">Name</th><th scope="col">Value</th></tr></thead>')
     html += [f'<tr><th scope="row">{escape(str(k))}</th><td>{_fmt(v)}</td></tr>' for k, v in rows]
@@ -182,14 +186,27 @@ def _family(rule: str) -> str:
     return prefix if prefix in FAMILIES else "Other"
 
 
+def differing_fields(diff: Iterable[str]) -> set[str]:
+    """The fields the diff lines name: each line starts with its field (``echo: ...``).
+
+    The diff is the one place that says what differs: the table marks exactly these.
+    """
+    names = {line.split(":", 1)[0].strip() for line in diff}
+    if any(name.startswith("CONNECT header ") for name in names):
+        names.add("connect_headers")
+    if "explanation" in names:
+        names.add("explanation_mentions")
+    return names
+
+
 def _compare(case: CaseResult) -> str:
     """Expected vs observed, one row per field; fields that differ are marked in words."""
     fields = list(case.expected) + [k for k in case.observed if k not in case.expected]
-    named = {line.split(":", 1)[0].strip() for line in case.diff}
+    named = differing_fields(case.diff)
     rows = []
     for name in fields:
         expected, observed = case.expected.get(name, ...), case.observed.get(name, ...)
-        differs = expected is not ... and (name in named or observed != expected)
+        differs = expected is not ... and name in named
         mark, tag = (
             (' class="differs"', ' <span class="tag">differs</span>') if differs else ("", "")
         )
@@ -207,25 +224,29 @@ def _compare(case: CaseResult) -> str:
     )
 
 
-def _case(case: CaseResult, anchor: str) -> str:
-    """One case as a linkable ``<details>``."""
+def _case(case: CaseResult, anchor: str, store: Store) -> str:
+    """One case as a linkable ``<details>``; its details and wire log go to ``store``."""
     known = " (known: listed in the baseline)" if case.baseline_reason else ""
     facts: dict[str, str | None] = {"Rule": _rule_name(case.rule), "Agent": case.agent}
     facts |= {"Verdict": case.verdict.value + known, "Duration": f"{case.duration:.3f} s"}
     facts |= {"Baseline reason": case.baseline_reason, "Reason": case.reason}
     facts["Client error"] = case.client_error
-    body = [f'<p class="desc">{escape(case.description)}</p><dl class="facts">']
-    body += [f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in facts.items() if v]
-    body.append("</dl>" + _compare(case))
+    body = [f'<p class="desc">{escape(case.description)}</p>']
     if case.diff:
         items = "".join(f"<li><code>{escape(line)}</code></li>" for line in case.diff)
         body.append(f'<h4>Differences</h4><ul class="diff">{items}</ul>')
+    body.append(lazy_slot(anchor))
+    details = ['<dl class="facts">']
+    details += [f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in facts.items() if v]
+    details.append("</dl>" + _compare(case))
     records = _plural(len(case.wire), "record") if case.wire else "nothing recorded"
-    body.append(f"<h4>Wire log: {records}</h4>")
+    details.append(f"<h4>Wire log: {records}</h4>")
     for n, record in enumerate(case.wire, 1):
         where = f": {record['listener']}" if record.get("listener") else ""
-        body.append(_kv_table(record.items(), caption=f"Record {n}{where}"))
-    body.append(f'<p><a href="#{anchor}">Link to this case</a></p>')
+        details.append(f'<p class="caption">{escape(f"Record {n}{where}")}</p>')
+        details.append(store.record(_kv_table(record.items())))
+    details.append(f'<p><a href="#{anchor}">Link to this case</a></p>')
+    store.cases[anchor] = "".join(details)
     verdict = case.verdict
     return (
         f'<details class="case c-{_CLASS[verdict]}" id="{anchor}"><summary>'
@@ -317,13 +338,13 @@ def _statement(rule: str) -> str:
     return html + f"<p>{judged}</p></div>"
 
 
-def _rule(rule: str, cases: list[CaseResult], anchors: dict[int, str]) -> str:
+def _rule(rule: str, cases: list[CaseResult], anchors: dict[int, str], store: Store) -> str:
     """A rule's section: a ``<details>`` holding its statement and its cases."""
     summary = f"{_plural(len(cases), 'case')}: {_counts_text(_count(cases))}"
     return (
         f'<details class="rule" id="rule-{_slug(rule)}"><summary><strong>{escape(rule)}'
         f"</strong>{_title(rule)} ({escape(summary)})</summary>{_statement(rule)}"
-        + "".join(_case(c, anchors[id(c)]) for c in cases)
+        + "".join(_case(c, anchors[id(c)], store) for c in cases)
         + "</details>"
     )
 
@@ -342,7 +363,7 @@ def render_html(run: RunResult) -> str:
         for c in cases
         if c.verdict is Verdict.FAIL
     )
-    matrix, sections = [], []
+    matrix, sections, store = [], [], Store()
     for family in dict.fromkeys(_family(r) for r in rules):
         title = escape(f"{family}: {FAMILIES[family]}" if family in FAMILIES else "Other rules")
         span = len(agents) + 1
@@ -355,7 +376,7 @@ def render_html(run: RunResult) -> str:
             link = f'<a href="#rule-{_slug(rule)}">{escape(rule)}</a>{_title(rule)}'
             cells = [_cell(rule, a, [c for c in mine if c.agent == a], anchors) for a in agents]
             matrix.append(f'<tr><th scope="row">{link}</th>{"".join(cells)}</tr>')
-            sections.append(_rule(rule, mine, anchors))
+            sections.append(_rule(rule, mine, anchors, store))
         matrix.append("</tbody>")
     title = f"proxyharness conformance report: {run.backend}, {run.started or 'undated'}"
     return PAGE.substitute(
@@ -366,6 +387,7 @@ def render_html(run: RunResult) -> str:
         agent_heads="".join(f'<th scope="col">{escape(a)}</th>' for a in agents),
         matrix="".join(matrix),
         sections="".join(sections) or "<p>No cases.</p>",
+        data=store.template(),
     )
 
 

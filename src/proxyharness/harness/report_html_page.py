@@ -3,8 +3,9 @@
 Both the CSS and the script are inline; the Content-Security-Policy allows exactly
 these two (by their SHA-256), so the page fetches nothing and runs nothing else.
 :data:`PAGE` is filled by :func:`~.report_html.render_html` with :data:`ASSETS` and
-the report's parts (``title``, ``header``, ``failures``, ``agent_heads``, ``matrix``,
-``sections``), each already escaped.
+the report's parts (``title``, ``header``, ``agent_heads``, ``matrix``, ``failures``,
+``sections``, ``data``), each already escaped; ``data`` is the ``<template>`` of
+:mod:`.report_html_data`, which the script reads when the page has loaded.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ table.kv{font-size:.92em}table.kv table.kv{margin:0}ul.diff,.desc{margin:.3rem 0
 .legend .verdict{margin:0 .3rem 0 .8rem}.legend .verdict:first-child{margin-left:0}
 .tools button{margin-right:.4rem}.title{font-weight:400}
 .statement{margin:.3rem 0 .5rem;max-width:60rem}.statement p{margin:.25rem 0}
+p.caption{font-weight:600;margin:.4rem 0 0}.lazy[data-case]::before{color:#666;font-style:italic;
+content:"Facts, expected vs observed and the wire log appear here once the page's script ran."}
 """
 
 _SCRIPT = """
@@ -50,12 +53,31 @@ function reveal() {  // open the linked case and every <details> around it
   if (el) { el.scrollIntoView(); }
 }
 function setAll(open) { document.querySelectorAll("details").forEach(d => { d.open = open; }); }
+var data = null;  // each case's details and the wire records (report_html_data)
+function fill(d) {
+  var slot = d.querySelector(":scope > .body > .lazy[data-case]");
+  if (!data || !slot) { return; }
+  slot.innerHTML = data.cases[slot.dataset.case] || "";
+  slot.removeAttribute("data-case");
+  slot.querySelectorAll(".record[data-record]").forEach(r => {
+    r.innerHTML = data.records[Number(r.dataset.record)];
+  });
+}
+async function load() {
+  var bytes = Uint8Array.from(atob(document.getElementById("report-data").innerHTML.trim()),
+    c => c.charCodeAt(0));
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  data = await new Response(stream).json();
+  document.querySelectorAll("details.case[open]").forEach(fill);
+}
+document.addEventListener("toggle", e => { if (e.target.open) { fill(e.target); } }, true);
 window.addEventListener("hashchange", reveal);
 document.addEventListener("DOMContentLoaded", function () {
   document.getElementById("tools").hidden = false;
   document.getElementById("expand").onclick = () => setAll(true);
   document.getElementById("collapse").onclick = () => setAll(false);
   reveal();
+  load();
 });
 """
 
@@ -66,8 +88,7 @@ script-src $script_hash; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>$title</title><style>$style</style></head>
 <body><header><h1>proxyharness conformance report</h1>$header</header>
-<main><section aria-labelledby="failures"><h2 id="failures">Failures</h2>$failures</section>
-<section aria-labelledby="matrix"><h2 id="matrix">Rules &times; agents</h2>
+<main><section aria-labelledby="matrix"><h2 id="matrix">Rules &times; agents</h2>
 <p class="legend"><span class="verdict v-pass">PASS</span> the client follows the rule
 <span class="verdict v-fail">FAIL</span> it does not <span class="verdict v-info">INFO</span>
 recorded, never gated <span class="verdict v-na">N/A</span> the client cannot express the case</p>
@@ -75,10 +96,11 @@ recorded, never gated <span class="verdict v-na">N/A</span> the client cannot ex
 and links to its most severe case; a rule links to all its cases.</p>
 <table class="matrix"><caption>Verdicts per rule and agent</caption>
 <thead><tr><th scope="col">Rule</th>$agent_heads</tr></thead>$matrix</table></section>
+<section aria-labelledby="failures"><h2 id="failures">Failures</h2>$failures</section>
 <section aria-labelledby="cases"><h2 id="cases">Cases by rule</h2>
 <p class="tools" id="tools" hidden><button type="button" id="expand">Expand all</button>
 <button type="button" id="collapse">Collapse all</button></p>$sections</section></main>
-<script>$script</script></body></html>
+$data<script>$script</script></body></html>
 """)
 
 

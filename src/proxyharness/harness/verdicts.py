@@ -203,7 +203,7 @@ def judge(
     observed["echo"] = observation.echo
     if expect.error is None and expect.echo:
         expected["echo"] = True
-        if not observation.echo and observation.error is None:
+        if not observation.echo:
             diff.append("echo: expected the message back, observed none")
     if explanation is not None:
         observed["explanation"] = explanation
