@@ -57,6 +57,9 @@ class ProxySpec:
     trusted: bool = True
     #: Do not start this proxy: its port is a closed loopback port (ERR-01).
     closed: bool = False
+    #: With ``closed``: the port is a listener that resets each connection at once and
+    #: counts them, so retries of a refused proxy show on the wire (ERR-01).
+    resets: bool = False
 
 
 @dataclass(frozen=True)

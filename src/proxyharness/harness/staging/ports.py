@@ -1,14 +1,26 @@
-"""Ports a scenario asks for: a fixed one for its proxy (``bind-port-N``), a closed one."""
+"""Ports a scenario asks for: a fixed one for its proxy (``bind-port-N``), a closed one,
+or one that resets every connection and counts them (:class:`ResettingPort`)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
-from dataclasses import dataclass
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
 
 from ...fixtures import free_port
 from ...scenarios.model import Scenario
 
-__all__ = ["BIND_PORT", "ClosedPort", "bind_port_of", "can_bind", "runner_capabilities"]
+__all__ = [
+    "BIND_PORT",
+    "ClosedPort",
+    "ResettingPort",
+    "bind_port_of",
+    "can_bind",
+    "runner_capabilities",
+]
 
 
 #: Runner capabilities: ``bind-port-N`` means the scenario's one proxy listens on port N.
@@ -53,3 +65,51 @@ class ClosedPort:
     def find(cls, host: str = "127.0.0.1") -> ClosedPort:
         """A port of ``host`` that nothing listens on a moment later."""
         return cls(host, free_port(host))
+
+
+#: How often the resetting listener looks whether it should stop, in seconds.
+_POLL = 0.05
+
+
+@dataclass(frozen=True)
+class ResettingPort(ClosedPort):
+    """A loopback listener that resets every connection at once (SO_LINGER 0) and counts them.
+
+    The closest a listener comes to refusing: a closed port cannot count attempts, this
+    one can, so a client that retries a refused proxy shows on the wire (ERR-01).
+    ``accepted`` holds the :func:`time.perf_counter` of each accept.
+    """
+
+    accepted: list[float] = field(default_factory=list, compare=False)
+    listener: socket.socket | None = field(default=None, compare=False, repr=False)
+    stopping: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+
+    @classmethod
+    def start(cls, host: str = "127.0.0.1") -> ResettingPort:
+        """Listen on a free port of ``host``, in a daemon thread, until :meth:`close`."""
+        listener = socket.create_server((host, 0), backlog=16)
+        listener.settimeout(_POLL)
+        port = cls(host, listener.getsockname()[1], listener=listener)
+        name = "proxyharness-loop-resetting-port"  # a fake server's thread, not the client's
+        threading.Thread(target=port._serve, name=name, daemon=True).start()
+        return port
+
+    def _serve(self) -> None:
+        assert self.listener is not None
+        while not self.stopping.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted.append(time.perf_counter())
+            with contextlib.suppress(OSError):
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+
+    def close(self) -> None:
+        """Stop listening."""
+        self.stopping.set()
+        if self.listener is not None:
+            self.listener.close()

@@ -54,9 +54,9 @@ from ...scenarios.model import Expect, ProxySpec, Scenario
 from ..agents import Call
 from .backends import Backend, RunningProxy, make_backend
 from .errors import StagingError, Unavailable
-from .passwords import passwords_in
+from .passwords import credentials_in, passwords_in, secret_forms
 from .pool import ServerPool
-from .ports import BIND_PORT, ClosedPort, bind_port_of
+from .ports import BIND_PORT, ClosedPort, ResettingPort, bind_port_of
 from .resources import Resources
 from .templates import Endpoint, expand, expand_expect
 
@@ -82,6 +82,8 @@ class Staged:
     expect: Expect
     #: Every password the scenario uses: never to appear in errors or reports.
     passwords: frozenset[str]
+    #: Other written forms of those passwords (Basic token, escapes...) → the form's name.
+    secrets: Mapping[str, str] = field(default_factory=dict)
     #: Servers still serving a connection after :meth:`settle` (the client left it open).
     lingering: list[str] = field(default_factory=list)
 
@@ -187,6 +189,9 @@ class Stager:
             if staged.server.url in busy:
                 self.pool.discard(staged.server)
             self.backend.release(staged.running_proxies, busy)
+            for port in staged.proxies.values():
+                if isinstance(port, ResettingPort):
+                    port.close()
 
     def _build(self, scenario: Scenario, message: str) -> Staged:
         unsupported = self.backend.unsupported(scenario)
@@ -235,23 +240,31 @@ class Stager:
     ) -> Staged:
         proxies: dict[str, RunningProxy | ClosedPort] = {}
         passwords: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
         for name, spec in scenario.proxies.items():
-            port = ClosedPort.find() if spec.closed else running[name]
+            port: RunningProxy | ClosedPort
+            if spec.closed:
+                port = ResettingPort.start() if spec.resets else ClosedPort.find()
+            else:
+                port = running[name]
             proxies[name] = port
             names[name] = _proxy_endpoint(spec, port)
             if spec.auth is not None and spec.auth[1]:
                 passwords.add(spec.auth[1])
                 passwords.add(urllib.parse.quote(spec.auth[1], safe=""))
+                pairs.add(spec.auth)
         given = scenario.given
         proxy_argument = expand(given.proxy, names) if isinstance(given.proxy, str) else given.proxy
         options = expand(dict(given.options), names)
-        passwords |= passwords_in(
+        written = (
             proxy_argument,
             options,
             expand(dict(given.env), names),
             expand(dict(given.os.settings), names),
             *(endpoint.url for endpoint in names.values()),
         )
+        passwords |= passwords_in(*written)
+        pairs |= credentials_in(*written)
         secure = scenario.target.scheme == "wss"
         trust_server = secure and not given.default_trust
         trust_proxy = not given.default_trust and any(
@@ -275,6 +288,7 @@ class Stager:
             names=names,
             expect=expand_expect(scenario.expect, names),
             passwords=frozenset(p for p in passwords if p),
+            secrets=secret_forms(pairs),
         )
 
     def _reset_dns(self, scenario: Scenario, address: str) -> None:
