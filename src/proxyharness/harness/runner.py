@@ -153,7 +153,8 @@ class Runner:
         # resources show up as ResourceWarnings, when the call's frames are dropped.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            with capture_logs(bool(staged.passwords)) as logs:
+            secrets = staged.passwords | frozenset(staged.secrets)
+            with capture_logs(bool(staged.passwords), secrets) as logs:
                 raw = self._call(agent, call)
             if raw.unsupported is not None:
                 return result(Verdict.NA, reason=f"{agent.name}: {raw.unsupported}")
