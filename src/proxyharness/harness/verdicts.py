@@ -204,6 +204,12 @@ def judge(
         expected[name] = want
         if want != got:
             diff.append(f"{name}: expected {_show(want)}, observed {_show(got)}")
+    if expect.target_port is not ANY:
+        expected["target_port"] = expect.target_port
+        got_port = observation.extra.get("target_port")
+        if got_port != expect.target_port:
+            want_port = _show(expect.target_port)
+            diff.append(f"target_port: expected {want_port}, observed {_show(got_port)}")
     observed["credentials"] = _credentials_line(None, observation.credentials, passwords)[2]
     if expect.credentials is not ANY:
         same, shown_expected, shown_observed, line = _credentials_line(

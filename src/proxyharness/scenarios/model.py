@@ -103,6 +103,9 @@ class Target:
     path: str = "/"
     #: The server presents a certificate the client must reject (HTTP-07).
     untrusted_certificate: bool = False
+    #: The URI names no port: the target is on the scheme's default port (80 / 443),
+    #: ``{server.port}`` is that port (SEL-01, HTTP-01).
+    default_port: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ class Expect:
     address_type: str | _Any | None = ANY
     #: Target host exactly as sent to the proxy (template).
     target_host: str | _Any | None = ANY
+    #: Target port as sent to the proxy (None: none sent).
+    target_port: int | _Any | None = ANY
     #: Credentials the proxy received; None = none sent.
     credentials: tuple[str, str] | _Any | None = ANY
     #: SNI the client sent to an ``https`` proxy.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ...fixtures import free_port
 from ...scenarios.model import Scenario
+from .default_ports import DEFAULT_PORT_SERVER, can_bind_default_ports
 
 __all__ = [
     "BIND_PORT",
@@ -48,10 +49,13 @@ def can_bind(port: int, host: str = "127.0.0.1") -> bool:
 
 def runner_capabilities(scenario: Scenario) -> frozenset[str]:
     """The runner's own capabilities this scenario needs and this machine grants."""
+    granted: set[str] = set()
     port = bind_port_of(scenario)
     if port is not None and can_bind(port):
-        return frozenset({f"{BIND_PORT}{port}"})
-    return frozenset()
+        granted.add(f"{BIND_PORT}{port}")
+    if DEFAULT_PORT_SERVER in scenario.requires and can_bind_default_ports():
+        granted.add(DEFAULT_PORT_SERVER)
+    return frozenset(granted)
 
 
 @dataclass(frozen=True)
