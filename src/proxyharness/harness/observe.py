@@ -113,6 +113,8 @@ def resolve_kind(raw: str | None, outcome: AgentOutcome, staged: Staged) -> str 
     if raw == HOP_LOST:
         if any(record.dialed is None for _, record in staged.proxy_records()):
             return "proxy-answer"
+        if any(isinstance(p, ResettingPort) and p.accepted for p in staged.proxies.values()):
+            return "proxy-answer"  # the proxy port reset the connection
         return "server-failed"
     if raw == HOP_REFUSED:
         if any(isinstance(p, ClosedPort) for p in staged.proxies.values()):

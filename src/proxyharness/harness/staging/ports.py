@@ -73,15 +73,20 @@ class ClosedPort:
 
 #: How often the resetting listener looks whether it should stop, in seconds.
 _POLL = 0.05
+#: How long it waits for the client's first bytes before resetting anyway, in seconds.
+_WAIT = 1.0
 
 
 @dataclass(frozen=True)
 class ResettingPort(ClosedPort):
-    """A loopback listener that resets every connection at once (SO_LINGER 0) and counts them.
+    """A loopback listener that resets every connection (SO_LINGER 0) and counts them.
 
     The closest a listener comes to refusing: a closed port cannot count attempts, this
-    one can, so a client that retries a refused proxy shows on the wire (ERR-01).
-    ``accepted`` holds the :func:`time.perf_counter` of each accept.
+    one can, so a client that retries a refused proxy shows on the wire (ERR-01). It
+    resets a connection as soon as the client has spoken (or after :data:`_WAIT`): reset
+    at once, a client would see it while connecting or at its first read, by timing,
+    and some clients retry only the latter. ``accepted`` holds the
+    :func:`time.perf_counter` of each accept.
     """
 
     accepted: list[float] = field(default_factory=list, compare=False)
@@ -108,6 +113,9 @@ class ResettingPort(ClosedPort):
             except OSError:
                 return
             self.accepted.append(time.perf_counter())
+            with contextlib.suppress(OSError):
+                connection.settimeout(_WAIT)
+                connection.recv(1)
             with contextlib.suppress(OSError):
                 connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             connection.close()

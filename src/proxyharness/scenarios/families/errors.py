@@ -7,8 +7,9 @@ runner compares sockets, tasks and threads before and after each case.
 
 ERR-01 and ERR-02 are timed by the verdict (``verdicts.duration_limit``). A closed port
 cannot count connection attempts, so ERR-01 also has ``resets-*`` variants: the proxy
-port is a listener that resets each connection at once (the nearest a listener comes
-to refusing); more than one connection to it is a retry loop.
+port is a listener that resets each connection as soon as the client speaks (the
+nearest a listener comes to refusing, seen the same way by every client); more than
+one connection to it is a retry loop.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def scenarios() -> list[Scenario]:
         result += _one(
             "ERR-01",
             f"resets-{kind}",
-            f"A {kind} proxy port that resets every connection at once is a prompt error "
-            "after one connection, not a retry loop.",
+            f"A {kind} proxy port that resets every connection as soon as the client speaks "
+            "is a prompt error after one connection, not a retry loop.",
             Expect(route="nowhere", proxy=None, error=ANY, echo=False),
             _spec(kind, resets=True),
         )
