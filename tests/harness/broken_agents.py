@@ -7,6 +7,7 @@ the runner, of the pytest plugin and of the CLI (as ``broken_agents:IgnoresProxy
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import socket
@@ -120,3 +121,28 @@ class BrokenMapping(ReferenceAgent):
 
     def error_kind(self, exc: BaseException) -> str | None:
         raise ZeroDivisionError("a bug in the agent adapter")
+
+
+class LeaksEveryForm(ReferenceAgent):
+    """Shows the proxy password in every form and every text it has: URL-05's worst case."""
+
+    name = "leaks-every-form"
+
+    async def exchange(self, call: Call) -> str | bytes:
+        import base64
+        import json
+        import logging
+        import urllib.parse
+        import warnings
+
+        with contextlib.suppress(Exception):  # the real exchange: the token goes on the wire
+            await super().exchange(call)
+        url = str(call.proxy) if isinstance(call.proxy, str) else os.environ.get("https_proxy", "")
+        user_info = urllib.parse.urlsplit(url).netloc.rpartition("@")[0]
+        user, _, quoted = user_info.partition(":")
+        password = urllib.parse.unquote(quoted)
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        forms = [password, quoted, json.dumps(password), ascii(password), repr(password.encode())]
+        logging.getLogger("leaky.client").warning("proxy password %s", password)
+        warnings.warn(f"Proxy-Authorization: Basic {token}", UserWarning, stacklevel=1)
+        raise OSError(" ".join(forms), token) from ValueError(f"token {token}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
+import pytest
+
 from proxyharness.harness.log_capture import capture_logs
 
 LOG = logging.getLogger("proxyharness.tests.log_capture")
@@ -54,3 +56,11 @@ def test_capture_restores_the_root_logger() -> None:
     with capture_logs(True):
         assert root.level == logging.DEBUG
     assert (root.level, root.handlers) == (level, handlers)
+
+
+def test_secrets_are_masked_for_the_other_handlers(caplog: pytest.LogCaptureFixture) -> None:
+    """The line is kept whole for the search; every other handler sees it masked."""
+    with caplog.at_level(logging.DEBUG), capture_logs(True, {"s3cr:ét"}) as lines:
+        LOG.warning("proxy %s", "http://u:s3cr:ét@h")
+    assert lines == ["proxy http://u:s3cr:ét@h"]
+    assert caplog.messages[-1] == "proxy http://u:****@h"

@@ -130,3 +130,40 @@ def test_usage_errors(run: object, pytester: pytest.Pytester) -> None:
     result = run("--proxyharness-agent", "reference", "--proxyharness-baseline", str(baseline))  # type: ignore[operator]
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "baseline.txt:1: SEL-06: a reason is required" in result.stderr.str()
+
+
+def test_every_report_format_is_redacted(run: object, pytester: pytest.Pytester) -> None:
+    """A password with non-ASCII characters and a ':' leaks in every form: JSON case files,
+    index.json, JUnit XML, HTML and wire logs show none of them (URL-05)."""
+    from base64 import b64encode
+    from urllib.parse import quote
+
+    from proxyharness.harness.publish import load_run
+    from proxyharness.harness.report_html import write_html
+    from proxyharness.scenarios.families.proxy_url import NON_ASCII_SECRET as secret
+
+    report = pytester.path / "report"
+    junit = pytester.path / "junit.xml"
+    result = run(  # type: ignore[operator]
+        "--proxyharness-agent", "broken_agents:LeaksEveryForm", "-k", "non-ascii-403",
+        "--proxyharness-report", str(report), "--junitxml", str(junit),
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*URL-05: the client's error shows a proxy password*"])
+    html = write_html(load_run(report), report / "index.html")
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        json.dumps(secret)[1:-1],
+        secret.encode("unicode_escape").decode(),
+        repr(secret.encode())[2:-1],
+        b64encode(f"user:{secret}".encode()).decode(),
+    }
+    files = [junit, html, report / "index.json", *report.glob("cases/*/*.json")]
+    index = json.loads((report / "index.json").read_text("utf-8"))
+    wire = json.dumps(index["cases"][0]["wire"], ensure_ascii=False)
+    assert any("Proxy-Authorization" in json.dumps(c["wire"]) for c in index["cases"])
+    texts = [path.read_text("utf-8") for path in files] + [wire, result.stdout.str()]
+    for text in texts:
+        leaked = [form for form in forms if form in text]
+        assert not leaked, leaked

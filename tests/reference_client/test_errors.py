@@ -104,6 +104,7 @@ REDACTIONS = [
     (f"http://alice:{SECRET}#x@proxy", "http://alice:****@proxy"),
     (f"http://alice:{SECRET}@x@proxy", "http://alice:****@proxy"),
     (f"http://alice:{SECRET}?x@proxy/", "http://alice:****@proxy/"),
+    (f"u:a://{SECRET}@proxy.local", "u:****@proxy.local"),
     ("proxy.local:3128", "proxy.local:3128"),
     ("", ""),
 ]

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..fixtures import ProxyRecord, WebSocketRecord
 from .agents import HOP_LOST, HOP_REFUSED, HOP_TLS
-from .staging import ClosedPort, Staged
+from .staging import ClosedPort, ResettingPort, Staged
 
 __all__ = ["AgentOutcome", "Observation", "observe", "resolve_kind"]
 
@@ -49,6 +49,11 @@ class AgentOutcome:
     #: Log lines the client wrote during the call (checked for passwords, URL-05).
     logs: tuple[str, ...] = ()
     duration: float = 0.0
+    #: Every other text of the call, by where it came from (``repr``, ``args``, a chained
+    #: exception, stderr...), unredacted (checked for passwords, URL-05).
+    texts: tuple[tuple[str, str], ...] = ()
+    #: Seconds the failure took by the rule's clock (ERR-01/02), None if unmeasurable.
+    judged_duration: float | None = None
 
     @property
     def failed(self) -> bool:
@@ -108,6 +113,8 @@ def resolve_kind(raw: str | None, outcome: AgentOutcome, staged: Staged) -> str 
     if raw == HOP_LOST:
         if any(record.dialed is None for _, record in staged.proxy_records()):
             return "proxy-answer"
+        if any(isinstance(p, ResettingPort) and p.accepted for p in staged.proxies.values()):
+            return "proxy-answer"  # the proxy port reset the connection
         return "server-failed"
     if raw == HOP_REFUSED:
         if any(isinstance(p, ClosedPort) for p in staged.proxies.values()):
@@ -161,8 +168,15 @@ def observe(staged: Staged, outcome: AgentOutcome) -> Observation:
         extra={
             "target_port": primary.target_port if primary else None,
             "request_line": primary.request_line if primary else None,
+            **_attempts(staged),
         },
     )
+
+
+def _attempts(staged: Staged) -> dict[str, Any]:
+    """Connections each resetting proxy port accepted (ERR-01 retries), if any."""
+    counts = {n: len(p.accepted) for n, p in staged.proxies.items() if isinstance(p, ResettingPort)}
+    return {"refused_attempts": counts} if counts else {}
 
 
 def _primary(records: list[tuple[str, ProxyRecord]]) -> ProxyRecord | None:

@@ -22,7 +22,13 @@ scenario and agent and returns a :class:`~proxyharness.harness.results.RunResult
   ``warnings``); they do not gate, except as leaks (a ResourceWarning: something
   left to the garbage collector, ERR-04) or as text showing a password (URL-05).
 - While the agent runs, log records of every thread but the fake servers' are kept
-  and searched for passwords (URL-05) when the scenario has any.
+  and searched for passwords (URL-05) when the scenario has any, with every other
+  text of the client's exception (:mod:`.client_texts`); results are redacted of the
+  passwords and of their other written forms (``Staged.secrets``).
+- The duration a rule judges (ERR-01, ERR-02) runs from the call for an in-process
+  agent, and from the first wire event (a resetting proxy port's first accept) for an
+  out-of-process one (a command, curl), whose start-up is not the client's delay;
+  without such an event it is not judged.
 """
 
 from __future__ import annotations
@@ -40,7 +46,9 @@ from .. import __version__
 from ..scenarios import EXPLANATION_MENTIONS
 from ..scenarios.model import Scenario
 from .agent_errors import error_text, forget_frames
-from .agents import Agent, Call, Explainer
+from .agents import Agent, Call, CommandAgent, Explainer
+from .agents.curl_agent import CurlAgent
+from .client_texts import exception_texts
 from .leaks import Snapshot, unclosed
 from .log_capture import capture_logs
 from .observe import AgentOutcome, observe, proxies_of
@@ -48,6 +56,7 @@ from .results import CaseResult, RunResult, Verdict
 from .staging import (
     BIND_PORT,
     SETTLE_TIMEOUT,
+    ResettingPort,
     Staged,
     Stager,
     StagingError,
@@ -144,7 +153,8 @@ class Runner:
         # resources show up as ResourceWarnings, when the call's frames are dropped.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            with capture_logs(bool(staged.passwords)) as logs:
+            secrets = staged.passwords | frozenset(staged.secrets)
+            with capture_logs(bool(staged.passwords), secrets) as logs:
                 raw = self._call(agent, call)
             if raw.unsupported is not None:
                 return result(Verdict.NA, reason=f"{agent.name}: {raw.unsupported}")
@@ -155,7 +165,12 @@ class Runner:
         leaks += unclosed(caught)
         client_warnings = [f"{w.category.__name__}: {w.message}"[:300] for w in caught]
         # What asyncio or the warnings module would have printed counts as a log (URL-05).
-        outcome = dataclasses.replace(outcome, logs=(*logs, *raw.loop_errors, *client_warnings))
+        outcome = dataclasses.replace(
+            outcome,
+            logs=(*logs, *raw.loop_errors, *client_warnings),
+            judged_duration=_judged_duration(agent, raw, staged),
+        )
+        hidden = staged.passwords | frozenset(staged.secrets)
         try:
             staged.check_servers()
         except Exception as exc:
@@ -170,23 +185,25 @@ class Runner:
             leaks=tuple(leaks),
             explanation=explanation,
             mentions=EXPLANATION_MENTIONS.get(staged.scenario.id, ()),
+            secrets=staged.secrets,
+            open_timeout=call.open_timeout,
         )
         wire = [{"source": f"proxy {name}", **r.to_dict()} for name, r in staged.proxy_records()]
         wire += [{"source": "server", **r.to_dict()} for r in staged.server_records()]
         observed = dict(judgement.observed)
-        observed["loop_errors"] = [redact(e, staged.passwords) for e in raw.loop_errors]
-        observed["warnings"] = [redact(w, staged.passwords) for w in dict.fromkeys(client_warnings)]
-        observed["listeners"] = redact_value(dict(proxies_of(staged)), staged.passwords)
+        observed["loop_errors"] = [redact(e, hidden) for e in raw.loop_errors]
+        observed["warnings"] = [redact(w, hidden) for w in dict.fromkeys(client_warnings)]
+        observed["listeners"] = redact_value(dict(proxies_of(staged)), hidden)
         client_error = None
         if outcome.error_type is not None:
-            client_error = redact(outcome.error_text or outcome.error_type, staged.passwords)
+            client_error = redact(outcome.error_text or outcome.error_type, hidden)
         return result(
             judgement.verdict,
             expected=judgement.expected,
             observed=observed,
             diff=judgement.diff,
             reason=judgement.reason,
-            wire=tuple(redact_value(record, staged.passwords) for record in wire),
+            wire=tuple(redact_value(record, hidden) for record in wire),
             client_error=client_error,
         )
 
@@ -221,6 +238,7 @@ class Runner:
         outcome = AgentOutcome(
             error_type=type(exc).__name__,
             error_text=error_text(exc),
+            texts=exception_texts(exc),
             raw_kind=kind,
             logs=logs,
             duration=raw.duration,
@@ -241,6 +259,18 @@ class Runner:
                 verdict=Verdict.FAIL,
                 reason=f"harness error: {exc}",
             )
+
+
+def _judged_duration(agent: Agent, raw: RawCall, staged: Staged) -> float | None:
+    """Seconds by the rule's clock: from the call, or from the first wire event."""
+    if raw.hung:
+        return None
+    if not isinstance(agent, CommandAgent | CurlAgent):
+        return raw.duration
+    accepts = [
+        t for p in staged.proxies.values() if isinstance(p, ResettingPort) for t in p.accepted
+    ]
+    return raw.started + raw.duration - min(accepts) if accepts else None
 
 
 def _explanation(agent: Agent, staged: Staged) -> str | None:

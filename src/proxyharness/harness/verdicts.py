@@ -8,9 +8,14 @@ scenario's own fields, every case is checked for:
 - HTTP-01: a CONNECT request the proxy parsed is ``CONNECT host:port HTTP/1.1`` (IPv6 in
   brackets) for the target it names;
 - HTTP-02: no handshake reaching the origin server carried ``Proxy-Authorization``;
-- URL-05: neither the client's error nor its log lines show a password the scenario
-  used (passwords shorter than :data:`MIN_SECRET` characters are not searched for:
-  they would match ordinary words);
+- URL-05: no text of the client — its error, the error's ``repr`` and ``args``, chained
+  exceptions, log lines, warnings, a command's stderr — shows a password the scenario
+  used, raw or in another written form (percent-encoded, JSON- or ``\\u``-escaped, as
+  UTF-8 bytes, as a Basic token; passwords shorter than :data:`MIN_SECRET` characters
+  are not searched for: they would match ordinary words);
+- ERR-01 / ERR-02 (only in scenarios of that rule): the failure took no longer than the
+  rule allows (:func:`duration_limit`), and a proxy port that resets every connection
+  was connected to once (more is a retry loop);
 - DIAG-01: an explanation the agent gave mentions every word asked for (the
   scenario's ``EXPLANATION_MENTIONS``), case-insensitively;
 - ERR-04 (only in scenarios of rule ERR-04): nothing leaked — sockets, tasks,
@@ -36,10 +41,12 @@ from ..scenarios.model import ANY, Expect, Scenario
 from .observe import AgentOutcome, Observation
 from .results import REDACTED, Verdict
 
-__all__ = ["MIN_SECRET", "Judgement", "judge", "redact", "redact_value"]
+__all__ = ["MIN_SECRET", "PROMPT", "Judgement", "duration_limit", "judge", "redact", "redact_value"]
 
 #: Passwords shorter than this are not searched for in error texts (URL-05).
 MIN_SECRET = 3
+#: ERR-01's "prompt": seconds a refused proxy may take to fail.
+PROMPT = 1.0
 #: Fields compared as plain values, in report order.
 PLAIN_FIELDS = (
     "route",
@@ -99,6 +106,19 @@ def redact_value(value: Any, passwords: Iterable[str]) -> Any:
             return [value[0], _authorization(value[1])]
         return [redact_value(item, secrets) for item in value]
     return value
+
+
+def duration_limit(rule: str, open_timeout: float) -> float | None:
+    """The longest a failure of ``rule`` may take, in seconds, or None (not timed).
+
+    Generous on purpose, never to flake on a loaded machine: ERR-01 (prompt) 1 s;
+    ERR-02 the opening timeout plus half of it, at least 0.5 s more.
+    """
+    if rule == "ERR-01":
+        return PROMPT
+    if rule == "ERR-02":
+        return open_timeout + max(0.5, open_timeout / 2)
+    return None
 
 
 def _authorization(value: str) -> str:
@@ -162,8 +182,16 @@ def judge(
     leaks: tuple[str, ...] = (),
     explanation: str | None = None,
     mentions: tuple[str, ...] = (),
+    secrets: Mapping[str, str] | None = None,
+    open_timeout: float | None = None,
 ) -> Judgement:
-    """Compare ``observation`` with ``expect`` (already expanded); return the verdict."""
+    """Compare ``observation`` with ``expect`` (already expanded); return the verdict.
+
+    ``secrets``: other written forms of the passwords, form → its name (``Basic token``...);
+    ``open_timeout``: the call's, to time ERR-02.
+    """
+    forms = dict(secrets or {})
+    hidden = passwords | frozenset(forms)
     expected: dict[str, Any] = {}
     observed: dict[str, Any] = {}
     diff: list[str] = []
@@ -176,6 +204,12 @@ def judge(
         expected[name] = want
         if want != got:
             diff.append(f"{name}: expected {_show(want)}, observed {_show(got)}")
+    if expect.target_port is not ANY:
+        expected["target_port"] = expect.target_port
+        got_port = observation.extra.get("target_port")
+        if got_port != expect.target_port:
+            want_port = _show(expect.target_port)
+            diff.append(f"target_port: expected {want_port}, observed {_show(got_port)}")
     observed["credentials"] = _credentials_line(None, observation.credentials, passwords)[2]
     if expect.credentials is not ANY:
         same, shown_expected, shown_observed, line = _credentials_line(
@@ -211,16 +245,17 @@ def judge(
             expected["explanation_mentions"] = list(mentions)
         missing = [word for word in mentions if word.lower() not in explanation.lower()]
         diff.extend(f"explanation: does not mention {word!r}" for word in missing)
-        if any(p in explanation for p in passwords if len(p) >= MIN_SECRET):
+        if any(p in explanation for p in hidden if len(p) >= MIN_SECRET):
             diff.append("URL-05: the client's explanation shows a proxy password")
-    diff.extend(_always_checks(observation, outcome, passwords))
+    diff.extend(_always_checks(observation, outcome, passwords, forms))
     observed["leaks"] = list(leaks)
     if leaks and scenario.rule == "ERR-04":
         diff.extend(f"ERR-04: {leak}" for leak in leaks)
+    diff.extend(_timing_checks(scenario.rule, observed, observation, outcome, open_timeout))
     _add_context(observed, observation)
-    clean = tuple(redact(line, passwords) for line in diff)
-    expected = redact_value(expected, passwords)
-    observed = redact_value(observed, passwords)
+    clean = tuple(redact(line, hidden) for line in diff)
+    expected = redact_value(expected, hidden)
+    observed = redact_value(observed, hidden)
     if scenario.info:
         reason = f"{scenario.rule} is informational: the observation is recorded, not gated"
         if outcome.hung:
@@ -234,7 +269,10 @@ def judge(
 
 
 def _always_checks(
-    observation: Observation, outcome: AgentOutcome, passwords: frozenset[str]
+    observation: Observation,
+    outcome: AgentOutcome,
+    passwords: frozenset[str],
+    forms: Mapping[str, str],
 ) -> list[str]:
     lines: list[str] = []
     request_line = observation.extra.get("request_line")
@@ -245,11 +283,46 @@ def _always_checks(
             lines.append(f"HTTP-01: the request line is {request_line!r}, not {wanted!r}")
     if observation.leaked_proxy_authorization:
         lines.append("HTTP-02: the origin server received a Proxy-Authorization header")
-    secrets = [p for p in passwords if len(p) >= MIN_SECRET]
-    if outcome.error_text and any(p in outcome.error_text for p in secrets):
-        lines.append("URL-05: the client's error shows a proxy password")
-    if any(p in line for line in outcome.logs for p in secrets):
-        lines.append("URL-05: the client's log shows a proxy password")
+    searched = dict.fromkeys(passwords, "") | {f: f" (as its {name})" for f, name in forms.items()}
+    secrets = {text: how for text, how in searched.items() if len(text) >= MIN_SECRET}
+    texts = [("error", outcome.error_text or ""), *(("log", line) for line in outcome.logs)]
+    texts += list(outcome.texts)
+    shown: dict[str, str] = {}
+    for where, text in texts:
+        found = next((how for secret, how in secrets.items() if secret in text), None)
+        if found is not None:
+            shown.setdefault(where, found)
+    lines.extend(
+        f"URL-05: the client's {where} shows a proxy password{how}" for where, how in shown.items()
+    )
+    return lines
+
+
+def _timing_checks(
+    rule: str,
+    observed: dict[str, Any],
+    observation: Observation,
+    outcome: AgentOutcome,
+    open_timeout: float | None,
+) -> list[str]:
+    """ERR-01/ERR-02: how long the failure took, how often a refusing port was tried."""
+    lines: list[str] = []
+    limit = duration_limit(rule, open_timeout or 0.0)
+    if rule == "ERR-02" and open_timeout is None:
+        limit = None
+    took = outcome.judged_duration
+    if limit is not None:
+        observed["duration"] = None if took is None else round(took, 3)
+    if limit is not None and took is not None and not outcome.hung and took > limit:
+        lines.append(f"{rule}: the failure took {took:.2f} s, more than the {limit:g} s allowed")
+    attempts: dict[str, int] = observation.extra.get("refused_attempts", {})
+    if rule == "ERR-01":
+        lines.extend(
+            f"ERR-01: the client connected {count} times to proxy {name}, which reset each "
+            "connection (a retry loop)"
+            for name, count in attempts.items()
+            if count > 1
+        )
     return lines
 
 

@@ -27,6 +27,8 @@ class RawCall:
     #: Errors the loop's exception handler received during the call (client bugs in callbacks).
     loop_errors: list[str] = field(default_factory=list)
     duration: float = 0.0
+    #: :func:`time.perf_counter` when the call started (its end: plus ``duration``).
+    started: float = 0.0
 
 
 class Worker:
@@ -85,7 +87,7 @@ class Worker:
 
 async def _bounded(agent: Agent, call: Call, timeout: float) -> RawCall:
     raw = RawCall()
-    started = time.perf_counter()
+    started = raw.started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout) as scope:
             raw.echo = await agent.exchange(call)

@@ -27,6 +27,7 @@ pickled exception stays redacted when it is rebuilt.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Literal
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
 REDACTED = "****"
 
 ProxyProtocol = Literal["http", "socks4", "socks5"]
+#: A proxy or WebSocket scheme the client knows, with its ``://``, at the start of a value.
+_KNOWN_SCHEME = re.compile(r"(?:https?|wss?|socks[45]?[ah]?)://", re.IGNORECASE)
 
 
 def redact_url(text: str) -> str:
@@ -59,10 +62,12 @@ def redact_url(text: str) -> str:
 
     The user information is taken to end at the *last* ``@``, so a password holding
     an unencoded ``/``, ``?``, ``#`` or ``@`` is hidden too; in doubt this hides more
-    than the password, never less.
+    than the password, never less. Only a proxy scheme the client knows counts as a
+    scheme: in ``u:a://S3CRET@host`` (no scheme, a password holding ``://``) the
+    password starts at the first ``:``.
     """
-    start = text.find("://")
-    start = 0 if start < 0 else start + 3
+    scheme = _KNOWN_SCHEME.match(text)
+    start = scheme.end() if scheme else 0
     at = text.rfind("@")
     if at < start:
         return text

@@ -42,9 +42,13 @@ CAPABILITIES: Mapping[str, str] = {
     "bind-port-80": "runner: the scenario's proxy can listen on 127.0.0.1:80",
     "bind-port-443": "runner: the scenario's proxy can listen on 127.0.0.1:443",
     "bind-port-1080": "runner: the scenario's proxy can listen on 127.0.0.1:1080",
+    "default-port-server": "runner: the echo server can listen on port 80 and 443 of a "
+    "loopback address of its own (root, or a low ip_unprivileged_port_start)",
 }
 #: The runner's capabilities among :data:`CAPABILITIES`; the others are the agents'.
-RUNNER_CAPABILITIES = frozenset(c for c in CAPABILITIES if c.startswith("bind-port-"))
+RUNNER_CAPABILITIES = frozenset(
+    c for c in CAPABILITIES if c.startswith("bind-port-") or c == "default-port-server"
+)
 #: Client options (``Given.options``) and the capability that lets an agent pass each.
 OPTION_CAPABILITIES: Mapping[str, str] = {
     "open_timeout": "open-timeout",

@@ -17,6 +17,7 @@ from .families import (
     os_profiles,
     proxy_url,
     selection,
+    selection_edges,
     selection_variables,
     socks,
 )
@@ -29,6 +30,7 @@ __all__ = ["all_scenarios", "rule_counts", "scenarios_for"]
 FAMILY_CATALOGS: tuple[Callable[[], list[Scenario]], ...] = (
     selection.scenarios,
     selection_variables.scenarios,
+    selection_edges.scenarios,
     proxy_url.scenarios,
     os_profiles.scenarios,
     socks.scenarios,

@@ -57,6 +57,9 @@ class ProxySpec:
     trusted: bool = True
     #: Do not start this proxy: its port is a closed loopback port (ERR-01).
     closed: bool = False
+    #: With ``closed``: the port is a listener that resets each connection at once and
+    #: counts them, so retries of a refused proxy show on the wire (ERR-01).
+    resets: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,9 @@ class Target:
     path: str = "/"
     #: The server presents a certificate the client must reject (HTTP-07).
     untrusted_certificate: bool = False
+    #: The URI names no port: the target is on the scheme's default port (80 / 443),
+    #: ``{server.port}`` is that port (SEL-01, HTTP-01).
+    default_port: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,8 @@ class Expect:
     address_type: str | _Any | None = ANY
     #: Target host exactly as sent to the proxy (template).
     target_host: str | _Any | None = ANY
+    #: Target port as sent to the proxy (None: none sent).
+    target_port: int | _Any | None = ANY
     #: Credentials the proxy received; None = none sent.
     credentials: tuple[str, str] | _Any | None = ANY
     #: SNI the client sent to an ``https`` proxy.

@@ -27,6 +27,7 @@ The command inherits the scenario's environment (its proxy variables). See
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shlex
@@ -191,6 +192,10 @@ class CommandAgent:
         request = json.dumps(self.request(call)).encode()
         timeout = 2 * call.open_timeout + KILL_MARGIN
         result = await run_child(self.command, request, timeout)
+        if result.stderr.strip():  # the client's own output: searched like its logs (URL-05)
+            logging.getLogger("proxyharness.command.stderr").debug(
+                "%s", result.stderr.decode("utf-8", "replace")[-20_000:]
+            )
         answer = _answer(self.command, result)
         if isinstance(answer.get("echo"), str):
             return str(answer["echo"])

@@ -6,7 +6,7 @@ One module per job, from the bottom up:
   :class:`Unavailable` (this machine cannot stage it: N/A);
 - :mod:`.templates`: ``{A.url}``, ``{server.port}``... and their expansion;
 - :mod:`.passwords`: the passwords a scenario writes in URLs;
-- :mod:`.ports`: fixed proxy ports (``bind-port-N``) and closed ports;
+- :mod:`.ports`: fixed proxy ports (``bind-port-N``), closed ports, resetting ports;
 - :mod:`.resources`: the CAs and CA files a process shares;
 - :mod:`.pool`: fake servers, reused across scenarios, with the scenario's faults;
 - :mod:`.backends`: where proxies come from (the fakes, or mitmproxy);
@@ -18,7 +18,7 @@ from __future__ import annotations
 from .backends import BACKENDS, Backend, RunningProxy
 from .errors import StagingError, Unavailable
 from .passwords import passwords_in
-from .ports import BIND_PORT, ClosedPort, bind_port_of, runner_capabilities
+from .ports import BIND_PORT, ClosedPort, ResettingPort, bind_port_of, runner_capabilities
 from .resources import Resources
 from .stager import SETTLE_TIMEOUT, Staged, Stager, hidden_modules
 from .templates import Endpoint, expand
@@ -30,6 +30,7 @@ __all__ = [
     "Backend",
     "ClosedPort",
     "Endpoint",
+    "ResettingPort",
     "Resources",
     "RunningProxy",
     "Staged",

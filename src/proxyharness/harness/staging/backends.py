@@ -220,6 +220,8 @@ MITM_LIMITS: tuple[tuple[Callable[[ProxySpec], bool], str], ...] = (
 def mitm_unsupported(scenario: Scenario) -> str | None:
     """Why mitmproxy cannot play this scenario's proxies, or None (closed ports need none)."""
     running = {name: spec for name, spec in scenario.proxies.items() if not spec.closed}
+    if running and scenario.target.default_port:
+        return "a default-port target: mitmproxy dials the port as sent, it cannot redirect it"
     for name, spec in running.items():
         for cannot, reason in MITM_LIMITS:
             if cannot(spec):

@@ -39,7 +39,7 @@ class ServerPool:
             ca = None
             if secure:
                 ca = self.resources.server_ca if trusted else self.resources.untrusted_ca
-            return WsServer(ca=ca, host=host)
+            return WsServer(ca=ca, host=host, port=port)
         _, kind, auth, methods, fault, trusted, host = key
         faults = parse_faults(fault)
         if kind in ("socks4", "socks5"):

@@ -53,10 +53,16 @@ from ...fixtures import (
 from ...scenarios.model import Expect, ProxySpec, Scenario
 from ..agents import Call
 from .backends import Backend, RunningProxy, make_backend
+from .default_ports import (
+    DEFAULT_PORT_SERVER,
+    DEFAULT_PORTS,
+    RedirectingDialer,
+    default_port_address,
+)
 from .errors import StagingError, Unavailable
-from .passwords import passwords_in
+from .passwords import credentials_in, passwords_in, secret_forms
 from .pool import ServerPool
-from .ports import BIND_PORT, ClosedPort, bind_port_of
+from .ports import BIND_PORT, ClosedPort, ResettingPort, bind_port_of
 from .resources import Resources
 from .templates import Endpoint, expand, expand_expect
 
@@ -82,6 +88,10 @@ class Staged:
     expect: Expect
     #: Every password the scenario uses: never to appear in errors or reports.
     passwords: frozenset[str]
+    #: Other written forms of those passwords (Basic token, escapes...) → the form's name.
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    #: The echo server was started for this scenario alone (on a default port): stop it.
+    own_server: bool = False
     #: Servers still serving a connection after :meth:`settle` (the client left it open).
     lingering: list[str] = field(default_factory=list)
 
@@ -184,9 +194,16 @@ class Stager:
             # A connection still open could end, and write its record, during the
             # next scenario: such a server is replaced.
             busy = {s.url for s in staged.servers if s.open_connections} | set(staged.lingering)
-            if staged.server.url in busy:
+            if staged.own_server:
+                with contextlib.suppress(Exception):
+                    staged.server.stop(timeout=2.0)
+            elif staged.server.url in busy:
                 self.pool.discard(staged.server)
+            _restore_dialers(staged.running_proxies)
             self.backend.release(staged.running_proxies, busy)
+            for port in staged.proxies.values():
+                if isinstance(port, ResettingPort):
+                    port.close()
 
     def _build(self, scenario: Scenario, message: str) -> Staged:
         unsupported = self.backend.unsupported(scenario)
@@ -196,14 +213,27 @@ class Stager:
         literal = ip_literal(target.host)
         ipv6 = literal is not None and ":" in literal
         bind = "::1" if ipv6 else "127.0.0.1"
+        default = DEFAULT_PORTS[target.scheme] if target.default_port else None
+        own_server = default is not None and DEFAULT_PORT_SERVER in scenario.requires
+        if own_server:
+            assert default is not None
+            found = default_port_address(default)
+            if found is None:
+                raise Unavailable(f"no loopback address has port {default} free")
+            bind = found
         self._reset_dns(scenario, bind)
         secure = target.scheme == "wss"
-        server = self.pool.take(("ws", secure, bind, not target.untrusted_certificate), 0)
+        key = ("ws", secure, bind, not target.untrusted_certificate)
+        server = self.pool.start_on(key, default or 0) if own_server else self.pool.take(key, 0)
         assert isinstance(server, WsServer)
         uri = server.ws_url(target.host, target.path)
         netloc = uri.split("://", 1)[1].split("/", 1)[0]
+        port = server.port
+        if default is not None:
+            netloc = f"[{target.host}]" if ipv6 else target.host
+            uri, port = f"{target.scheme}://{netloc}{target.path}", default
         names: dict[str, Any] = {
-            "server": Endpoint(url=uri, netloc=netloc, host=target.host, port=server.port),
+            "server": Endpoint(url=uri, netloc=netloc, host=target.host, port=port),
         }
         closed = ClosedPort.find()
         names["closed"] = Endpoint(
@@ -219,11 +249,20 @@ class Stager:
             if not name.isidentifier() or name in _RESERVED:
                 raise StagingError(f"proxy name {name!r} cannot be used in templates")
         running = self.backend.acquire(scenario, fixed_port)
+        if default is not None and not own_server:
+            fakes: list[Any] = list(running.values())  # the fake proxies have a dialer
+            for proxy in fakes:  # the proxy records host:443, dials the server
+                proxy.dialer = RedirectingDialer(proxy.dialer, default, server.port)
         try:
-            return self._finish_build(scenario, message, server, names, running)
+            staged = self._finish_build(scenario, message, server, names, running)
         except BaseException:
+            _restore_dialers(running)
             self.backend.release(running, ())
+            if own_server:
+                server.stop(timeout=2.0)
             raise
+        staged.own_server = own_server
+        return staged
 
     def _finish_build(
         self,
@@ -235,23 +274,31 @@ class Stager:
     ) -> Staged:
         proxies: dict[str, RunningProxy | ClosedPort] = {}
         passwords: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
         for name, spec in scenario.proxies.items():
-            port = ClosedPort.find() if spec.closed else running[name]
+            port: RunningProxy | ClosedPort
+            if spec.closed:
+                port = ResettingPort.start() if spec.resets else ClosedPort.find()
+            else:
+                port = running[name]
             proxies[name] = port
             names[name] = _proxy_endpoint(spec, port)
             if spec.auth is not None and spec.auth[1]:
                 passwords.add(spec.auth[1])
                 passwords.add(urllib.parse.quote(spec.auth[1], safe=""))
+                pairs.add(spec.auth)
         given = scenario.given
         proxy_argument = expand(given.proxy, names) if isinstance(given.proxy, str) else given.proxy
         options = expand(dict(given.options), names)
-        passwords |= passwords_in(
+        written = (
             proxy_argument,
             options,
             expand(dict(given.env), names),
             expand(dict(given.os.settings), names),
             *(endpoint.url for endpoint in names.values()),
         )
+        passwords |= passwords_in(*written)
+        pairs |= credentials_in(*written)
         secure = scenario.target.scheme == "wss"
         trust_server = secure and not given.default_trust
         trust_proxy = not given.default_trust and any(
@@ -275,6 +322,7 @@ class Stager:
             names=names,
             expect=expand_expect(scenario.expect, names),
             passwords=frozenset(p for p in passwords if p),
+            secrets=secret_forms(pairs),
         )
 
     def _reset_dns(self, scenario: Scenario, address: str) -> None:
@@ -298,6 +346,15 @@ class Stager:
             return OsProxyConfig.from_dict({**settings, "os": profile.os})
         except ValueError as exc:
             raise StagingError(f"bad OS profile in {scenario.id}: {exc}") from None
+
+
+def _restore_dialers(proxies: Mapping[str, RunningProxy]) -> None:
+    """Give back the proxies' own dialers (pooled proxies serve other scenarios next)."""
+    fakes: list[Any] = list(proxies.values())
+    for proxy in fakes:
+        dialer = getattr(proxy, "dialer", None)
+        if isinstance(dialer, RedirectingDialer):
+            proxy.dialer = dialer.inner
 
 
 def _proxy_endpoint(spec: ProxySpec, where: RunningProxy | ClosedPort) -> Endpoint:

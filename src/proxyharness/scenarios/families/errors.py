@@ -4,13 +4,19 @@ Proxies are configured with ``https_proxy``, and every scenario has an ``explici
 twin passing the same proxy as ``proxy=URL`` (:func:`.matrix.proxy_sources`); targets
 are ``ws://`` (the failure happens before any TLS with the server). For ERR-04 the
 runner compares sockets, tasks and threads before and after each case.
+
+ERR-01 and ERR-02 are timed by the verdict (``verdicts.duration_limit``). A closed port
+cannot count connection attempts, so ERR-01 also has ``resets-*`` variants: the proxy
+port is a listener that resets each connection as soon as the client speaks (the
+nearest a listener comes to refusing, seen the same way by every client); more than
+one connection to it is a retry loop.
 """
 
 from __future__ import annotations
 
 from ..build import PROXY_HOST, fails, make, nowhere
 from ..matrix import expand, proxy_sources, schemes
-from ..model import Expect, ProxyKind, ProxySpec, Scenario
+from ..model import ANY, Expect, ProxyKind, ProxySpec, Scenario
 
 __all__ = ["scenarios"]
 
@@ -21,13 +27,19 @@ OPEN_TIMEOUT = 0.25
 
 
 def _spec(
-    kind: ProxyKind, *, fault: str | None = None, closed: bool = False, trusted: bool = True
+    kind: ProxyKind,
+    *,
+    fault: str | None = None,
+    closed: bool = False,
+    trusted: bool = True,
+    resets: bool = False,
 ) -> ProxySpec:
     """A proxy of ``kind``; https ones by name, socks5 written socks5h://."""
     return ProxySpec(
         kind,
         fault=fault,
-        closed=closed,
+        closed=closed or resets,
+        resets=resets,
         trusted=trusted,
         url_host=PROXY_HOST if kind == "https" else None,
         url_scheme="socks5h" if kind == "socks5" else None,
@@ -45,6 +57,15 @@ def scenarios() -> list[Scenario]:
             f"A {kind} proxy port where nothing listens is a prompt proxy-refused error.",
             nowhere("proxy-refused"),
             _spec(kind, closed=True),
+        )
+    for kind in ("http", "socks5", "socks4"):
+        result += _one(
+            "ERR-01",
+            f"resets-{kind}",
+            f"A {kind} proxy port that resets every connection as soon as the client speaks "
+            "is a prompt error after one connection, not a retry loop.",
+            Expect(route="nowhere", proxy=None, error=ANY, echo=False),
+            _spec(kind, resets=True),
         )
     silent: tuple[ProxyKind, ...] = ("http", "socks5", "https")
     for kind in silent:

@@ -19,6 +19,8 @@ distinctive password in each way a client can fail.
 
 from __future__ import annotations
 
+import urllib.parse
+
 from ..build import PROXY_HOST, SPEC, fails, make, nowhere, socks_fields, via
 from ..model import ProxyKind, ProxySpec, Scenario
 
@@ -26,6 +28,8 @@ __all__ = ["scenarios"]
 
 #: A password no error text contains by chance (URL-05).
 SECRET = "URL05-s3cret-pw"
+#: A password with non-ASCII characters and a ``:`` (its escaped forms differ from it).
+NON_ASCII_SECRET = "URL05-pä:ss€"
 
 
 def scenarios() -> list[Scenario]:
@@ -203,6 +207,10 @@ def _url05() -> list[Scenario]:
         ("percent-encoded", "a 403 with a percent-encoded password",
          ProxySpec("http", url_credentials="user:URL05%2Fs3cret%40pw", fault="reply:403"),
          "{P.url}"),
+        ("non-ascii-403", "a 403 with a non-ASCII password holding ':'",
+         ProxySpec("http", auth=("user", NON_ASCII_SECRET), fault="reply:403",
+                   url_credentials="user:" + urllib.parse.quote(NON_ASCII_SECRET, safe="")),
+         "{P.url}"),
     ]
     # fmt: on
     kinds = {
@@ -212,6 +220,7 @@ def _url05() -> list[Scenario]:
         "http-407": fails("proxy-rejected", route="proxy", proxy="P"),
         "socks5-auth-failed": fails("proxy-rejected", route="proxy", proxy="P"),
         "percent-encoded": fails("proxy-rejected", route="proxy", proxy="P"),
+        "non-ascii-403": fails("proxy-rejected", route="proxy", proxy="P"),
     }
     return [
         make(

@@ -144,7 +144,6 @@ class PasswordInExceptionArgs(BrokenAgent):
 
     name = "broken-password-in-exception-args"
     breaks = ("URL-05",)
-    expected_to_escape = "URL-05 reads the error's message and causes, not its args or repr"
 
     async def exchange(self, call: Call) -> str | bytes:
         try:
