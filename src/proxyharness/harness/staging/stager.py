@@ -9,12 +9,14 @@ For one scenario, :meth:`Stager.stage` gives, inside a ``with`` block:
   server's loopback address (``::1`` for an IPv6 target), patched into
   ``socket.getaddrinfo`` and used by every fake proxy;
 - the echo server (``ws``; ``wss`` with a certificate from the server CA, or from a
-  CA the client is not given when ``untrusted_certificate``);
+  CA the client is not given when ``untrusted_certificate``, or the bad certificate
+  ``Target.certificate`` names: ``other-hop-ca`` is one from the proxy CA);
 - each :class:`~proxyharness.scenarios.model.ProxySpec` as a running proxy from the
   stager's backend (:mod:`.backends`: fake proxies by default, or mitmproxy; ``https``
   ones with a certificate from the proxy CA, or from an untrusted CA when
-  ``trusted=False``), or as a closed loopback port when ``closed``; a scenario the
-  backend cannot play is :class:`Unavailable`;
+  ``trusted=False``, or the bad certificate ``ProxySpec.certificate`` names:
+  ``other-hop-ca`` is one from the server CA), or as a closed loopback port when
+  ``closed``; a scenario the backend cannot play is :class:`Unavailable`;
 - python-socks hidden from imports when ``hide_python_socks``;
 - with ``default_trust``, no trust in the call and ``SSL_CERT_FILE`` naming a file
   with the server and proxy CAs, so the client's default contexts trust them;
@@ -55,7 +57,7 @@ from ..agents import Call
 from .backends import Backend, RunningProxy, make_backend
 from .errors import StagingError, Unavailable
 from .passwords import passwords_in
-from .pool import ServerPool
+from .pool import ServerPool, server_key
 from .ports import BIND_PORT, ClosedPort, bind_port_of
 from .resources import Resources
 from .templates import Endpoint, expand, expand_expect
@@ -197,8 +199,7 @@ class Stager:
         ipv6 = literal is not None and ":" in literal
         bind = "::1" if ipv6 else "127.0.0.1"
         self._reset_dns(scenario, bind)
-        secure = target.scheme == "wss"
-        server = self.pool.take(("ws", secure, bind, not target.untrusted_certificate), 0)
+        server = self.pool.take(server_key(target, bind), 0)
         assert isinstance(server, WsServer)
         uri = server.ws_url(target.host, target.path)
         netloc = uri.split("://", 1)[1].split("/", 1)[0]
@@ -287,6 +288,10 @@ class Stager:
         resources = self.resources
         for ca in (resources.server_ca, resources.proxy_ca, resources.untrusted_ca):
             ca.prepare(names)
+        bad = {scenario.target.certificate} | {s.certificate for s in scenario.proxies.values()}
+        for policy in ("expired", "self-signed"):
+            for ca in (resources.server_ca, resources.proxy_ca) if policy in bad else ():
+                ca.prepare(names, policy)
 
     @staticmethod
     def _os_config(scenario: Scenario, names: Mapping[str, Any]) -> OsProxyConfig | None:
