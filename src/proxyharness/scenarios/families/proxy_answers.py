@@ -99,9 +99,9 @@ def _interim() -> list[Scenario]:
 def _refusals() -> list[Scenario]:
     # fmt: off
     rows: list[tuple[str, int, str, str]] = [
-        ("status-301-location", 301, f"reply:301,{LOCATION},hold", "A 301 with a Location"),
+        ("status-301-location", 301, f"reply:301,{LOCATION}", "A 301 with a Location"),
         ("status-302", 302, "reply:302", "A 302 without a Location"),
-        ("status-307-location", 307, f"reply:307,{LOCATION}", "A 307 with a Location"),
+        ("status-307-location", 307, f"reply:307,{LOCATION},hold", "A 307 with a Location"),
         ("status-404", 404, "reply:404,hold", "A 404"),
         ("status-418", 418, "reply:418", "A 418"),
         ("status-500", 500, "reply:500,hold", "A 500"),
