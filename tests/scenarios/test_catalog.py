@@ -205,7 +205,10 @@ def test_expectations_are_consistent(scenario: Scenario) -> None:
         assert isinstance(expect.proxy, str)
     if expect.route in ("direct", "nowhere"):
         assert expect.proxy is None
-    assert expect.error is None or expect.error in EXPECTED_KINDS
+    if expect.error is ANY:  # any error will do (HTTP-03's lone 1xx): never a success
+        assert not expect.echo
+    else:
+        assert expect.error is None or expect.error in EXPECTED_KINDS
     if expect.error is None:
         assert expect.route is not ANY, "a success must say its route"
     if expect.error == "invalid-proxy":
