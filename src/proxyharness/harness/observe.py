@@ -15,7 +15,7 @@ Route, from the records:
 - ``nowhere``: neither saw anything.
 
 The proxy-side fields (protocol, address type, target, credentials, SNIs, CONNECT
-headers, SOCKS5 methods offered) come from the first record of the proxy that
+headers) come from the first record of the proxy that
 carried the connection; bytes sent past a refusal from any proxy record.
 """
 
@@ -168,7 +168,6 @@ def observe(staged: Staged, outcome: AgentOutcome) -> Observation:
         extra={
             "target_port": primary.target_port if primary else None,
             "request_line": primary.request_line if primary else None,
-            "offered_methods": list(primary.offered_methods) if primary else [],
         },
     )
 
