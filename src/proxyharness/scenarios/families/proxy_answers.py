@@ -13,7 +13,9 @@ the connection open; only the client can close it, so a client that leaks its
 socket shows it here (the runner's leak check, and the connection left open).
 
 Proxies are configured with ``https_proxy`` and each scenario has an ``explicit``
-twin (:func:`.matrix.proxy_sources`); targets are ``ws://``.
+twin (:func:`.matrix.proxy_sources`); targets are ``ws://``, and also ``wss://`` for
+one status of each class (clients that send a forward GET for ``ws://`` still send
+CONNECT for ``wss://``).
 """
 
 from __future__ import annotations
@@ -53,7 +55,11 @@ def _one(
     expect: Expect,
     spec: ProxySpec,
     options: dict[str, object] | None = None,
+    *,
+    wss: bool = False,
 ) -> list[Scenario]:
+    """The scenario through proxy ``spec``, for ws:// (and wss://: the answer to a
+    CONNECT where some clients send a forward GET for ws://)."""
     base = make(
         rule,
         slug,
@@ -64,7 +70,7 @@ def _one(
         env=ENV,
         options=options,
     )
-    return expand(base, schemes("ws"), proxy_sources())
+    return expand(base, schemes() if wss else schemes("ws"), proxy_sources())
 
 
 def _interim() -> list[Scenario]:
@@ -80,6 +86,7 @@ def _interim() -> list[Scenario]:
             Expect(error=ANY, echo=False, route="proxy", proxy="P", sent_after_refusal=False),
             ProxySpec("http", fault="reply:100,hold"),
             options={"open_timeout": OPEN_TIMEOUT},
+            wss=True,
         ),
         *_one(
             "HTTP-03",
@@ -88,30 +95,32 @@ def _interim() -> list[Scenario]:
             " error naming 101, nothing sent past it.",
             _rejected(101),
             ProxySpec("http", fault="reply:101,hold"),
+            wss=True,
         ),
     ]
 
 
 def _refusals() -> list[Scenario]:
     # fmt: off
-    rows: list[tuple[str, int, str, str]] = [
-        ("status-301-location", 301, f"reply:301,{LOCATION}", "A 301 with a Location"),
-        ("status-302", 302, "reply:302", "A 302 without a Location"),
-        ("status-307-location", 307, f"reply:307,{LOCATION},hold", "A 307 with a Location"),
-        ("status-404", 404, "reply:404,hold", "A 404"),
-        ("status-418", 418, "reply:418", "A 418"),
-        ("status-500", 500, "reply:500,hold", "A 500"),
-        ("status-599", 599, "reply:599", "A 599 without a reason phrase"),
+    rows: list[tuple[str, int, str, str, bool]] = [
+        ("status-301-location", 301, f"reply:301,{LOCATION}", "A 301 with a Location", True),
+        ("status-302", 302, "reply:302", "A 302 without a Location", False),
+        ("status-307-location", 307, f"reply:307,{LOCATION},hold", "A 307 with a Location", False),
+        ("status-404", 404, "reply:404,hold", "A 404", True),
+        ("status-418", 418, "reply:418", "A 418", False),
+        ("status-500", 500, "reply:500,hold", "A 500", False),
+        ("status-599", 599, "reply:599", "A 599 without a reason phrase", False),
     ]
     # fmt: on
     result = []
-    for slug, status, fault, what in rows:
+    for slug, status, fault, what, wss in rows:
         result += _one(
             "HTTP-03",
             slug,
             f"{what} opens no tunnel: a proxy-rejected error naming {status}.",
             _rejected(status),
             ProxySpec("http", fault=fault),
+            wss=wss,
         )
     return result
 
