@@ -161,3 +161,16 @@ def test_resolve_kind_success_and_hang() -> None:
     fake = cast(Staged, Staging())
     assert resolve_kind(None, AgentOutcome(echo="x"), fake) is None
     assert resolve_kind(None, AgentOutcome(hung=True, error_type="hung"), fake) == "hung"
+
+
+@pytest.mark.parametrize(
+    ("record", "sent"),
+    [
+        (tunnel(dialed=None, outcome=Outcome.FAULT, bytes_from_client=120), True),
+        (tunnel(dialed=None, outcome=Outcome.FAULT), False),
+        (tunnel(bytes_from_client=120), False),  # a tunnel's payload is no refusal
+    ],
+)
+def test_sent_after_refusal(record: ProxyRecord, sent: bool) -> None:
+    """Bytes a proxy counted without dialing anything were sent past its refusal."""
+    assert look(proxy=[("P", record)]).sent_after_refusal is sent

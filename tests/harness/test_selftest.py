@@ -58,8 +58,16 @@ def test_clients_are_caught_and_restore_the_reference_client(
     assert "selftest: passed" in out
 
 
-def test_escaping_client_does_not_fail(capsys: pytest.CaptureFixture[str]) -> None:
+#: A rule whose scenarios cannot catch merged trust: HTTP-08 is informational.
+UNSEEING = ("HTTP-08",)
+
+
+def test_escaping_client_does_not_fail(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A client the catalog cannot see yet is reported as a defect of the catalog."""
+    monkeypatch.setattr(CLIENTS["merged-trust"], "breaks", UNSEEING)
+    monkeypatch.setattr(CLIENTS["merged-trust"], "expected_to_escape", "not seen by HTTP-08")
     assert selftest.main(["--client", "merged-trust"]) == 0
     assert "escapes the catalog (a defect of the catalog)" in capsys.readouterr().out
 
@@ -68,9 +76,18 @@ def test_a_client_that_is_not_caught_fails(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A client no scenario catches, not marked as escaping, fails the selftest."""
-    monkeypatch.setattr(CLIENTS["merged-trust"], "expected_to_escape", None)
+    monkeypatch.setattr(CLIENTS["merged-trust"], "breaks", UNSEEING)
     assert selftest.main(["--client", "merged-trust"]) == 1
     assert "NOT CAUGHT" in capsys.readouterr().out
+
+
+def test_a_caught_client_marked_as_escaping_fails(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client marked as escaping that a scenario catches must lose its mark."""
+    monkeypatch.setattr(CLIENTS["merged-trust"], "expected_to_escape", "stale mark")
+    assert selftest.main(["--client", "merged-trust"]) == 1
+    assert "remove expected_to_escape" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -244,3 +244,58 @@ def test_redact() -> None:
     assert redact_value(
         {"password": "x", "headers": [["Proxy-Authorization", "Basic abc"]], "n": 1}, ()
     ) == {"password": REDACTED, "headers": [["Proxy-Authorization", f"Basic {REDACTED}"]], "n": 1}
+
+
+REJECTED_407 = AgentOutcome(
+    error_type="ProxyRejected",
+    error_text="proxy http://127.0.0.1:1 rejected the tunnel: HTTP 407 Proxy Authentication",
+    raw_kind="proxy-rejected",
+)
+
+
+@pytest.mark.parametrize(
+    ("mentions", "outcome", "diff"),
+    [
+        (("407",), REJECTED_407, ()),
+        (("proxy authentication",), REJECTED_407, ()),  # case-insensitive
+        (("403",), REJECTED_407, ("error_mentions: the error does not mention '403'",)),
+        (
+            ("407",),
+            dataclasses.replace(REJECTED_407, error_text="the proxy refused the tunnel"),
+            ("error_mentions: the error does not mention '407'",),
+        ),
+    ],
+)
+def test_error_mentions(
+    mentions: tuple[str, ...], outcome: AgentOutcome, diff: tuple[str, ...]
+) -> None:
+    """error_mentions: every word must appear in the client's error text."""
+    expect = Expect(error="proxy-rejected", echo=False, error_mentions=mentions)
+    observation = observed(error="proxy-rejected", echo=False)
+    judgement = judge(SCENARIO, expect, observation, outcome)
+    assert judgement.diff == diff
+    assert judgement.expected["error_mentions"] == list(mentions)
+
+
+def test_error_mentions_need_an_error() -> None:
+    """Without an error, only the error field differs (no line per missing word)."""
+    expect = Expect(error="proxy-rejected", echo=False, error_mentions=("407",))
+    judgement = judge(SCENARIO, expect, THROUGH_A, ECHOED)
+    assert judgement.diff == ("error: expected 'proxy-rejected', observed none",)
+
+
+@pytest.mark.parametrize(
+    ("want", "sent", "diff"),
+    [
+        (False, False, ()),
+        (False, True, ("sent_after_refusal: the client sent bytes past the proxy's refusal",)),
+        (True, False, ("sent_after_refusal: the client sent nothing past the proxy's refusal",)),
+        (ANY, True, ()),
+    ],
+)
+def test_sent_after_refusal(want: Any, sent: bool, diff: tuple[str, ...]) -> None:
+    """sent_after_refusal is compared when expected, and always shown."""
+    expect = Expect(error=ANY, echo=False, sent_after_refusal=want)
+    judgement = judge(SCENARIO, expect, observed(sent_after_refusal=sent), ECHOED)
+    assert judgement.diff == diff
+    assert judgement.observed["sent_after_refusal"] is sent

@@ -288,6 +288,9 @@ async def test_silent_proxy(
 HTTP_FAILURES = [
     pytest.param(Fault.reply(403), ProxyRejected, 403, id="403"),
     pytest.param(Fault.reply(502, "Bad Gateway"), ProxyRejected, 502, id="502"),
+    pytest.param(Fault.reply(101), ProxyRejected, 101, id="101-without-upgrade"),
+    pytest.param(Fault.reply(301), ProxyRejected, 301, id="301"),
+    pytest.param(Fault.reply(100), InvalidProxyAnswer, None, id="100-then-closed"),
     pytest.param(Fault.garbage(), InvalidProxyAnswer, None, id="garbage"),
     pytest.param(Fault.garbage(b"HTTP/1.1 200"), InvalidProxyAnswer, None, id="truncated"),
     pytest.param(Fault.close_after(0), InvalidProxyAnswer, None, id="closed-at-once"),

@@ -15,7 +15,8 @@ Route, from the records:
 - ``nowhere``: neither saw anything.
 
 The proxy-side fields (protocol, address type, target, credentials, SNIs, CONNECT
-headers) come from the first record of the proxy that carried the connection.
+headers) come from the first record of the proxy that
+carried the connection; bytes sent past a refusal from any proxy record.
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ class Observation:
     direct_connections: int = 0
     #: Origin-server handshakes that carried Proxy-Authorization (HTTP-02).
     leaked_proxy_authorization: int = 0
+    #: Whether the client sent bytes past a proxy's refusal (a proxy that held the
+    #: connection counted them), as if the refusal had opened a tunnel.
+    sent_after_refusal: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -164,6 +168,9 @@ def observe(staged: Staged, outcome: AgentOutcome) -> Observation:
         direct_connections=direct if proxy_records else len(server_records),
         leaked_proxy_authorization=sum(
             1 for r in server_records if r.header("Proxy-Authorization") is not None
+        ),
+        sent_after_refusal=any(
+            r.dialed is None and r.bytes_from_client > 0 for _, r in proxy_records
         ),
         extra={
             "target_port": primary.target_port if primary else None,

@@ -21,6 +21,11 @@ scenario's own fields, every case is checked for:
 - ERR-04 (only in scenarios of rule ERR-04): nothing leaked — sockets, tasks,
   threads, connections left open.
 
+Two expectations are judged apart from the wire fields (:func:`answer_checks`): the
+words the client's error must contain (``error_mentions``: HTTP-03's status, read
+from the error text with its causes, case-insensitively) and whether the client
+sent bytes past a proxy's refusal (``sent_after_refusal``).
+
 A scenario marked *info* is INFO whatever differs (the lines are kept as the
 observation); otherwise any line makes it FAIL. SOCKS4 carries a user name and no
 password, so for a SOCKS4 record only the user name of ``credentials`` is compared.
@@ -41,7 +46,16 @@ from ..scenarios.model import ANY, Expect, Scenario
 from .observe import AgentOutcome, Observation
 from .results import REDACTED, Verdict
 
-__all__ = ["MIN_SECRET", "PROMPT", "Judgement", "duration_limit", "judge", "redact", "redact_value"]
+__all__ = [
+    "MIN_SECRET",
+    "PROMPT",
+    "Judgement",
+    "answer_checks",
+    "duration_limit",
+    "judge",
+    "redact",
+    "redact_value",
+]
 
 #: Passwords shorter than this are not searched for in error texts (URL-05).
 MIN_SECRET = 3
@@ -247,6 +261,7 @@ def judge(
         diff.extend(f"explanation: does not mention {word!r}" for word in missing)
         if any(p in explanation for p in hidden if len(p) >= MIN_SECRET):
             diff.append("URL-05: the client's explanation shows a proxy password")
+    diff.extend(answer_checks(expect, observation, outcome, expected, observed))
     diff.extend(_always_checks(observation, outcome, passwords, forms))
     observed["leaks"] = list(leaks)
     if leaks and scenario.rule == "ERR-04":
@@ -266,6 +281,30 @@ def judge(
     if clean:
         return Judgement(Verdict.FAIL, expected, observed, clean)
     return Judgement(Verdict.PASS, expected, observed, ())
+
+
+def answer_checks(
+    expect: Expect,
+    observation: Observation,
+    outcome: AgentOutcome,
+    expected: dict[str, Any],
+    observed: dict[str, Any],
+) -> list[str]:
+    """Judge ``error_mentions`` and ``sent_after_refusal``; fill ``expected``/``observed``."""
+    lines: list[str] = []
+    observed["sent_after_refusal"] = observation.sent_after_refusal
+    if expect.sent_after_refusal is not ANY:
+        expected["sent_after_refusal"] = expect.sent_after_refusal
+        if expect.sent_after_refusal != observation.sent_after_refusal:
+            said = "sent bytes" if observation.sent_after_refusal else "sent nothing"
+            lines.append(f"sent_after_refusal: the client {said} past the proxy's refusal")
+    if expect.error_mentions:
+        expected["error_mentions"] = list(expect.error_mentions)
+        text = (outcome.error_text or "").lower()
+        if outcome.error_type is not None:
+            missing = [word for word in expect.error_mentions if word.lower() not in text]
+            lines.extend(f"error_mentions: the error does not mention {w!r}" for w in missing)
+    return lines
 
 
 def _always_checks(

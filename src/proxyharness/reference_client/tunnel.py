@@ -191,7 +191,11 @@ def connect_request(conn: h11.Connection, proxy: ProxyURL, uri: WebSocketURI) ->
 
 
 async def _read_connect_answer(conn: h11.Connection, proxy: ProxyURL, stream: ByteStream) -> None:
-    """Read the answer's head (never past it); return on 2xx, raise otherwise (HTTP-03)."""
+    """Read the answer's head (never past it); return on 2xx, raise otherwise (HTTP-03).
+
+    A 1xx is interim: the final answer follows. A 101 (no Upgrade was asked for) is a
+    refusal carrying its status, as is any other non-2xx status.
+    """
     while True:
         try:
             head = await stream.readuntil(b"\r\n\r\n", MAX_ANSWER_HEAD)
@@ -206,6 +210,10 @@ async def _read_connect_answer(conn: h11.Connection, proxy: ProxyURL, stream: By
         try:
             event = conn.next_event()
         except h11.RemoteProtocolError as exc:
+            if head.split(b" ", 2)[1:2] == [b"101"]:
+                # h11 refuses a switch nobody asked for; it is still a status, not noise.
+                reason = "101 Switching Protocols, but no Upgrade was asked for"
+                raise ProxyRejected(proxy, "http", reason, status=101) from None
             raise InvalidProxyAnswer(proxy, f"malformed answer: {exc}") from None
         if isinstance(event, h11.InformationalResponse):
             continue

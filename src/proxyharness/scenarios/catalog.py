@@ -11,10 +11,12 @@ import functools
 from collections.abc import Callable
 
 from .families import (
+    certificates,
     diagnostics,
     errors,
     http_connect,
     os_profiles,
+    proxy_answers,
     proxy_url,
     selection,
     selection_edges,
@@ -35,6 +37,8 @@ FAMILY_CATALOGS: tuple[Callable[[], list[Scenario]], ...] = (
     os_profiles.scenarios,
     socks.scenarios,
     http_connect.scenarios,
+    proxy_answers.scenarios,
+    certificates.scenarios,
     errors.scenarios,
     diagnostics.scenarios,
 )

@@ -22,6 +22,9 @@ from typing import Literal
 
 ProxyKind = Literal["socks4", "socks5", "http", "https"]
 Scheme = Literal["ws", "wss"]
+#: The certificate a TLS hop presents: a good one, or one the client must refuse
+#: (for another name, expired, self-signed, or from the other hop's CA).
+Certificate = Literal["valid", "wrong-name", "expired", "self-signed", "other-hop-ca"]
 
 
 class _Any(enum.Enum):
@@ -55,6 +58,8 @@ class ProxySpec:
     url_credentials: str | None = None
     #: ``https`` proxies: whether the client is told to trust the proxy CA.
     trusted: bool = True
+    #: ``https`` proxies: the certificate presented (``other-hop-ca``: from the server CA).
+    certificate: Certificate = "valid"
     #: Do not start this proxy: its port is a closed loopback port (ERR-01).
     closed: bool = False
     #: With ``closed``: the port is a listener that resets each connection at once and
@@ -106,6 +111,8 @@ class Target:
     #: The URI names no port: the target is on the scheme's default port (80 / 443),
     #: ``{server.port}`` is that port (SEL-01, HTTP-01).
     default_port: bool = False
+    #: ``wss``: the certificate presented (``other-hop-ca``: from the proxy CA).
+    certificate: Certificate = "valid"
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,11 @@ class Expect:
     error: str | _Any | None = None
     #: The echo must come back (when no error is expected).
     echo: bool = True
+    #: Words the client's error text must contain (HTTP-03: the status, e.g. ``"407"``).
+    error_mentions: tuple[str, ...] = ()
+    #: Whether the client sent bytes past a proxy's refusal, as if into a tunnel
+    #: (observed at proxies that hold the connection after answering).
+    sent_after_refusal: bool | _Any = ANY
 
 
 @dataclass(frozen=True)

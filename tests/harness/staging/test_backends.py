@@ -94,6 +94,8 @@ def scenario(proxies: dict[str, ProxySpec], rule: str = "HTTP-01") -> Scenario:
         (ProxySpec("http", url_scheme="https"), "https:// to an http proxy"),
         (ProxySpec("https", url_scheme="http"), "http:// to an https proxy"),
         (ProxySpec("http", url_host="::1"), "proxy host ::1: it listens on 127.0.0.1 only"),
+        (ProxySpec("https", certificate="expired"), "certificate 'expired': it presents"),
+        (ProxySpec("https", certificate="other-hop-ca"), "certificate 'other-hop-ca'"),
     ],
 )
 def test_mitm_limits(spec: ProxySpec, reason: str | None) -> None:
@@ -130,7 +132,10 @@ def test_catalog_split() -> None:
     plain = [
         sid
         for sid, s in CATALOG.items()
-        if all(p.kind != "socks4" and not p.fault and not p.methods for p in s.proxies.values())
+        if all(
+            p.kind != "socks4" and not p.fault and not p.methods and p.certificate == "valid"
+            for p in s.proxies.values()
+        )
         and not (s.target.default_port and s.proxies)
     ]
     assert set(plain) <= set(SHARED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -214,3 +215,36 @@ def test_bind_port(stager: Stager) -> None:
     with stager.stage(scenario) as staged:
         assert staged.proxies["P"].port == port
         assert runner_capabilities(scenario) == frozenset()  # in use by the scenario itself
+
+
+def _handshake(port: int, context: ssl.SSLContext, name: str) -> None:
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=name),
+    ):
+        pass
+
+
+def test_bad_certificates(stager: Stager) -> None:
+    """Each hop presents the certificate its scenario names; other-hop-ca swaps the CAs."""
+    scenario = Scenario(
+        id="HTTP-07.test",
+        rule="HTTP-07",
+        description="test",
+        given=Given(proxy="{P.url}"),
+        target=Target("wss", certificate="other-hop-ca"),
+        proxies={"P": ProxySpec("https", url_host="proxy.example", certificate="expired")},
+        names=("proxy.example",),
+    )
+    with stager.stage(scenario) as staged:
+        resources = stager.resources
+        server_port, proxy_port = staged.server.port, staged.proxies["P"].port
+        _handshake(server_port, resources.proxy_ca.client_context(), "www.example.com")
+        with pytest.raises(ssl.SSLCertVerificationError):
+            _handshake(server_port, resources.server_ssl, "www.example.com")
+        with pytest.raises(ssl.SSLCertVerificationError, match="expired"):
+            _handshake(proxy_port, resources.proxy_ssl, "proxy.example")
+    plain = Scenario(id="HTTP-07.test", rule="HTTP-07", description="test", target=Target("wss"))
+    with stager.stage(plain) as staged:
+        assert staged.server.port != server_port  # a server of its own per certificate
+        _handshake(staged.server.port, stager.resources.server_ssl, "www.example.com")

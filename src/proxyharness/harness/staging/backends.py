@@ -185,6 +185,10 @@ def _ipv6(host: str | None) -> bool:
 #: ``{spec}`` in a reason is the ProxySpec.
 MITM_LIMITS: tuple[tuple[Callable[[ProxySpec], bool], str], ...] = (
     (lambda spec: spec.kind == "socks4", "no SOCKS4 or SOCKS4a at all"),
+    (
+        lambda spec: spec.certificate != "valid",
+        "certificate {spec.certificate!r}: it presents certificates from its own CA only",
+    ),
     (_fault("silence"), "fault {spec.fault!r}: it cannot accept and then never answer"),
     (_fault("close_after"), "fault {spec.fault!r}: it cannot close mid-handshake on purpose"),
     (_fault("reply"), "fault {spec.fault!r}: it cannot answer with a chosen status or code"),

@@ -6,11 +6,11 @@ import contextlib
 from typing import Any
 
 from ...fixtures import FakeServer, Fault, HttpProxy, SocksProxy, VirtualDNS, WsServer
-from ...scenarios.model import ProxySpec
+from ...scenarios.model import ProxySpec, Target
 from .errors import StagingError, Unavailable
 from .resources import Resources
 
-__all__ = ["ServerKey", "ServerPool", "parse_faults", "proxy_key"]
+__all__ = ["ServerKey", "ServerPool", "parse_faults", "proxy_key", "server_key"]
 
 
 ServerKey = tuple[Any, ...]
@@ -34,13 +34,16 @@ class ServerPool:
         return server
 
     def _create(self, key: ServerKey, port: int = 0) -> FakeServer[Any]:
+        resources = self.resources
         if key[0] == "ws":
-            _, secure, host, trusted = key
-            ca = None
-            if secure:
-                ca = self.resources.server_ca if trusted else self.resources.untrusted_ca
-            return WsServer(ca=ca, host=host, port=port)
-        _, kind, auth, methods, fault, trusted, host = key
+            _, secure, host, trusted, certificate = key
+            if not secure:
+                return WsServer(host=host, port=port)
+            ca = resources.server_ca if trusted else resources.untrusted_ca
+            if certificate == "other-hop-ca":
+                ca, certificate = resources.proxy_ca, "valid"
+            return WsServer(ca=ca, host=host, port=port, certificate=certificate)
+        _, kind, auth, methods, fault, trusted, certificate, host = key
         faults = parse_faults(fault)
         if kind in ("socks4", "socks5"):
             return SocksProxy(
@@ -52,10 +55,20 @@ class ServerPool:
                 port=port,
                 faults=faults,
             )
-        ca = None
-        if kind == "https":
-            ca = self.resources.proxy_ca if trusted else self.resources.untrusted_ca
-        return HttpProxy(ca=ca, auth=auth, dns=self.dns, host=host, port=port, faults=faults)
+        if kind != "https":
+            return HttpProxy(auth=auth, dns=self.dns, host=host, port=port, faults=faults)
+        ca = resources.proxy_ca if trusted else resources.untrusted_ca
+        if certificate == "other-hop-ca":
+            ca, certificate = resources.server_ca, "valid"
+        return HttpProxy(
+            ca=ca,
+            certificate=certificate,
+            auth=auth,
+            dns=self.dns,
+            host=host,
+            port=port,
+            faults=faults,
+        )
 
     def start_on(self, key: ServerKey, port: int) -> FakeServer[Any]:
         """A server of kind ``key`` on a fixed ``port``, outside the pool (stop it yourself)."""
@@ -85,7 +98,15 @@ def proxy_key(spec: ProxySpec) -> ServerKey:
     """The pool's key for a fake proxy playing ``spec``."""
     host = "::1" if spec.url_host is not None and ":" in spec.url_host else "127.0.0.1"
     trusted = spec.trusted or spec.kind != "https"
-    return ("proxy", spec.kind, spec.auth, spec.methods, spec.fault, trusted, host)
+    certificate = spec.certificate if spec.kind == "https" else "valid"
+    return ("proxy", spec.kind, spec.auth, spec.methods, spec.fault, trusted, certificate, host)
+
+
+def server_key(target: Target, host: str) -> ServerKey:
+    """The pool's key for the echo server of ``target``, bound to ``host``."""
+    secure = target.scheme == "wss"
+    certificate = target.certificate if secure else "valid"
+    return ("ws", secure, host, not target.untrusted_certificate, certificate)
 
 
 def parse_faults(text: str) -> list[Fault]:

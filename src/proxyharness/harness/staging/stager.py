@@ -9,12 +9,14 @@ For one scenario, :meth:`Stager.stage` gives, inside a ``with`` block:
   server's loopback address (``::1`` for an IPv6 target), patched into
   ``socket.getaddrinfo`` and used by every fake proxy;
 - the echo server (``ws``; ``wss`` with a certificate from the server CA, or from a
-  CA the client is not given when ``untrusted_certificate``);
+  CA the client is not given when ``untrusted_certificate``, or the bad certificate
+  ``Target.certificate`` names: ``other-hop-ca`` is one from the proxy CA);
 - each :class:`~proxyharness.scenarios.model.ProxySpec` as a running proxy from the
   stager's backend (:mod:`.backends`: fake proxies by default, or mitmproxy; ``https``
   ones with a certificate from the proxy CA, or from an untrusted CA when
-  ``trusted=False``), or as a closed loopback port when ``closed``; a scenario the
-  backend cannot play is :class:`Unavailable`;
+  ``trusted=False``, or the bad certificate ``ProxySpec.certificate`` names:
+  ``other-hop-ca`` is one from the server CA), or as a closed loopback port when
+  ``closed``; a scenario the backend cannot play is :class:`Unavailable`;
 - python-socks hidden from imports when ``hide_python_socks``;
 - with ``default_trust``, no trust in the call and ``SSL_CERT_FILE`` naming a file
   with the server and proxy CAs, so the client's default contexts trust them;
@@ -61,7 +63,7 @@ from .default_ports import (
 )
 from .errors import StagingError, Unavailable
 from .passwords import credentials_in, passwords_in, secret_forms
-from .pool import ServerPool
+from .pool import ServerPool, server_key
 from .ports import BIND_PORT, ClosedPort, ResettingPort, bind_port_of
 from .resources import Resources
 from .templates import Endpoint, expand, expand_expect
@@ -222,8 +224,7 @@ class Stager:
                 raise Unavailable(f"no loopback address has port {default} free")
             bind = found
         self._reset_dns(scenario, bind)
-        secure = target.scheme == "wss"
-        key = ("ws", secure, bind, not target.untrusted_certificate)
+        key = server_key(target, bind)
         server = self.pool.start_on(key, default or 0) if own_server else self.pool.take(key, 0)
         assert isinstance(server, WsServer)
         uri = server.ws_url(target.host, target.path)
@@ -335,6 +336,10 @@ class Stager:
         resources = self.resources
         for ca in (resources.server_ca, resources.proxy_ca, resources.untrusted_ca):
             ca.prepare(names)
+        bad = {scenario.target.certificate} | {s.certificate for s in scenario.proxies.values()}
+        for policy in ("expired", "self-signed"):
+            for ca in (resources.server_ca, resources.proxy_ca) if policy in bad else ():
+                ca.prepare(names, policy)
 
     @staticmethod
     def _os_config(scenario: Scenario, names: Mapping[str, Any]) -> OsProxyConfig | None:

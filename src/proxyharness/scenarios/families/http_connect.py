@@ -98,16 +98,20 @@ def _http02() -> list[Scenario]:
 
 def _http03() -> list[Scenario]:
     ok = via("P", protocol="http")
-    rejected = fails("proxy-rejected", route="proxy", proxy="P")
     answer = fails("proxy-answer", route="proxy", proxy="P")
     both: tuple[Scheme, ...] = ("ws", "wss")
+
+    def rejected(status: str) -> Expect:
+        return fails("proxy-rejected", route="proxy", proxy="P", error_mentions=(status,))
+
+    said = "answer is a proxy-rejected error naming the status."
     # fmt: off
     rows: list[tuple[str, str, str, Expect, tuple[Scheme, ...]]] = [
         ("status-204", "reply:204", "A 204 answer opens the tunnel.", ok, both),
         ("http-1.0", "http_version:HTTP/1.0", "An HTTP/1.0 answer opens the tunnel.", ok, both),
-        ("status-407", "reply:407", "A 407 answer is a proxy-rejected error.", rejected, ("ws",)),
-        ("status-403", "reply:403", "A 403 answer is a proxy-rejected error.", rejected, ("ws",)),
-        ("status-502", "reply:502", "A 502 answer is a proxy-rejected error.", rejected, ("ws",)),
+        ("status-407", "reply:407", f"A 407 {said}", rejected("407"), ("ws",)),
+        ("status-403", "reply:403", f"A 403 {said}", rejected("403"), ("ws",)),
+        ("status-502", "reply:502", f"A 502 {said}", rejected("502"), ("ws",)),
         ("garbage", "garbage", "A malformed answer is a proxy-answer error.", answer, ("ws",)),
         ("closed", "close_after:0", "A proxy that closes without answering is a proxy-answer"
          " error.", answer, ("ws",)),

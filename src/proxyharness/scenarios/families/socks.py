@@ -3,7 +3,9 @@
 Proxies are configured with ``https_proxy`` (it serves ``ws://`` and ``wss://``);
 each such scenario has an ``explicit`` twin passing the same proxy as ``proxy=URL``
 (:func:`.matrix.proxy_sources`), so that clients which ignore the variable still show
-how they speak SOCKS. Not twinned: the OS-configured proxy and the direct connection
+how they speak SOCKS. SOCKS-03 also plays a proxy that needs no authentication
+while the URL has credentials: it selects 0x00, and the client must go on without
+sending them. Not twinned: the OS-configured proxy and the direct connection
 of SOCKS-01, which pass no proxy URL. Virtual names resolve to 127.0.0.1, so local
 resolution sends that address.
 """
@@ -114,7 +116,23 @@ def _socks03() -> list[Scenario]:
         )
         which = schemes("ws") if scheme.startswith("socks4") else schemes()
         result += expand(base, which, proxy_sources())
-    return result
+    # The client must have offered 0x00 beside 0x02 (offering 0x02 alone gets 0xFF, a
+    # failure) and go on to the request without the credentials (sent anyway, the
+    # proxy reads them as the request and fails): the tunnel opens, none received.
+    no_auth = make(
+        "SOCKS-03",
+        "no-auth-selected",
+        "A SOCKS5 proxy selecting no authentication (0x00) while the URL has credentials:"
+        " the tunnel opens, no credentials sent.",
+        via("P", credentials=None, **socks_fields("socks5h")),
+        proxies={
+            "P": ProxySpec(
+                "socks5", methods=(0,), url_scheme="socks5h", url_credentials="alice:s3cret-pw"
+            )
+        },
+        env=ENV,
+    )
+    return [*result, *expand(no_auth, schemes("ws"), proxy_sources())]
 
 
 def _socks04() -> list[Scenario]:
