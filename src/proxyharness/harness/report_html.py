@@ -19,8 +19,7 @@ secrets (3 characters or more) wherever else it appears in the text.
 
 from __future__ import annotations
 
-import base64
-import binascii
+import contextlib
 import itertools
 import os
 import re
@@ -30,6 +29,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..fixtures import basic_decode
 from ..scenarios import RULES_BY_ID
 from .report_html_data import Store, lazy_slot
 from .report_html_page import ASSETS, PAGE
@@ -102,11 +102,8 @@ class Redactor:
         scheme, _, token = value.strip().rpartition(" ")
         self.secrets.add(token)
         if scheme.lower() == "basic":
-            try:
-                decoded = base64.b64decode(token, validate=True).decode("utf-8")
-                self.secrets.add(decoded.partition(":")[2])
-            except (binascii.Error, UnicodeDecodeError):
-                pass
+            with contextlib.suppress(ValueError):
+                self.secrets.add(basic_decode(f"Basic {token}")[1])
         return f"{scheme} {REDACTED}".strip()
 
     def scrub(self, value: Any) -> Any:

@@ -42,6 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..fixtures import join_host_port
 from ..scenarios.model import ANY, Expect, Scenario
 from .observe import AgentOutcome, Observation
 from .results import REDACTED, Verdict
@@ -317,9 +318,11 @@ def _always_checks(
     request_line = observation.extra.get("request_line")
     if request_line is not None and observation.protocol == "http" and observation.target_host:
         host, port = observation.target_host, observation.extra.get("target_port")
-        wanted = f"CONNECT {f'[{host}]' if ':' in host else host}:{port} HTTP/1.1"
+        # No port recorded: the proxy could not read one, which no request line excuses.
+        wanted = f"CONNECT {join_host_port(host, port)} HTTP/1.1" if port is not None else None
         if request_line != wanted:
-            lines.append(f"HTTP-01: the request line is {request_line!r}, not {wanted!r}")
+            expected_line = repr(wanted) if wanted else "one naming host:port"
+            lines.append(f"HTTP-01: the request line is {request_line!r}, not {expected_line}")
     if observation.leaked_proxy_authorization:
         lines.append("HTTP-02: the origin server received a Proxy-Authorization header")
     searched = dict.fromkeys(passwords, "") | {f: f" (as its {name})" for f, name in forms.items()}

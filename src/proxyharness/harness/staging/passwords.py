@@ -3,11 +3,12 @@ in errors or reports."""
 
 from __future__ import annotations
 
-import base64
 import json
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from ...fixtures import basic_encode
 
 __all__ = ["credentials_in", "passwords_in", "secret_forms"]
 
@@ -71,7 +72,7 @@ def secret_forms(credentials: Iterable[tuple[str, str]]) -> dict[str, str]:
             "escaped form": password.encode("unicode_escape").decode("ascii"),
             "repr form": repr(password)[1:-1],
             "UTF-8 bytes form": repr(password.encode("utf-8"))[2:-1],
-            "Basic token": base64.b64encode(f"{user}:{password}".encode()).decode("ascii"),
+            "Basic token": basic_encode(user, password).removeprefix("Basic "),
         }
         for name, text in written.items():
             if text != password:

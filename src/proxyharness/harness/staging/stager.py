@@ -50,6 +50,7 @@ from ...fixtures import (
     WebSocketRecord,
     WsServer,
     ip_literal,
+    join_host_port,
     run_on_loop,
 )
 from ...scenarios.model import Expect, ProxySpec, Scenario
@@ -365,7 +366,7 @@ def _restore_dialers(proxies: Mapping[str, RunningProxy]) -> None:
 def _proxy_endpoint(spec: ProxySpec, where: RunningProxy | ClosedPort) -> Endpoint:
     """``{A.url}`` and friends, as the scenario writes the proxy's address."""
     host = spec.url_host if spec.url_host is not None else where.host
-    netloc = f"[{host}]:{where.port}" if ":" in host else f"{host}:{where.port}"
+    netloc = join_host_port(host, where.port)
     if spec.url_credentials is not None:
         credentials = spec.url_credentials
     elif spec.auth is not None:
