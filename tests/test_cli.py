@@ -157,13 +157,18 @@ def test_python_dash_m() -> None:
     assert "SEL-01" in result.stdout
 
 
-def test_closed_stdout_is_one_line_and_status_2() -> None:
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_closed_stdout_is_one_line_and_status_2(unbuffered: str) -> None:
     """``proxyharness rules | head -1``: no traceback, one line on stderr, exit 2."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
     read_end, write_end = os.pipe()
     process = subprocess.Popen(
         [sys.executable, "-m", "proxyharness", "rules"],
         stdout=write_end,
         stderr=subprocess.PIPE,
+        env=env,
         text=True,
     )
     os.close(write_end)
