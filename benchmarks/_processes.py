@@ -115,19 +115,3 @@ class Group:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1]) * 1024
         return total
-
-
-def children_of(pid: int) -> list[int]:
-    """Process ids whose parent is ``pid``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                if int(_stat(int(entry))[1]) == pid:
-                    found.append(int(entry))
-    return found
-
-
-def group_of(pid: int) -> Group:
-    """The process group ``pid`` belongs to."""
-    return Group(os.getpgid(pid))

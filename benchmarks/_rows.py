@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from _clients import open_direct, open_http, open_socks5
-from _processes import Group, children_of, served_process, started
+from _processes import Group, served_process, started
 
 from proxyharness.fixtures import HttpProxy, SocksProxy
 from proxyharness.fixtures.external import (
@@ -117,7 +117,8 @@ class Rows:
             raise Skip(str(exc)) from None
         except ProxyStartError as exc:
             raise Skip(f"{exc.program} did not start: {exc.reason}") from None
-        pid = next(c for c in children_of(os.getpid()) if listens(c, proxy.port))
+        # The program runs under a watchdog: find it among the launcher's processes.
+        pid = next(p for p in proxy.pids() if listens(p, proxy.port))
         return _measured(name, proxy.kind, (proxy.host, proxy.port), Group(os.getpgid(pid)))
 
     def _mitmproxy(self, name: str, mode: str) -> Row:

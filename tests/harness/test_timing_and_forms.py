@@ -104,3 +104,23 @@ def test_exception_texts_cover_the_chain() -> None:
     assert texts["error args"] == "('outer', 'arg')"
     assert texts["error notes"] == "a note"
     assert texts["chained exception"] == "'inner'"
+
+
+def test_out_of_process_clock_starts_at_the_fake_proxys_first_connection() -> None:
+    """For curl and command agents, the rule's clock starts at the first connection."""
+    import types
+
+    from proxyharness.fixtures import HttpProxy
+    from proxyharness.harness.agents.curl_agent import CurlAgent
+    from proxyharness.harness.runner import _judged_duration
+    from proxyharness.harness.worker import RawCall
+
+    raw = RawCall(started=100.0, duration=3.0)  # the process took 3 s, start-up included
+    with HttpProxy() as proxy:
+        staged: object = types.SimpleNamespace(proxies={"P": proxy})
+        assert _judged_duration(CurlAgent(), raw, staged) is None  # nothing on the wire
+        proxy.log.begin({"peer": ("127.0.0.1", 1)})
+        first = proxy.first_connection_at
+        assert first is not None
+        took = _judged_duration(CurlAgent(), raw, staged)  # type: ignore[arg-type]
+        assert took == pytest.approx(103.0 - first)

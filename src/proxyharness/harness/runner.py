@@ -26,9 +26,9 @@ scenario and agent and returns a :class:`~proxyharness.harness.results.RunResult
   text of the client's exception (:mod:`.client_texts`); results are redacted of the
   passwords and of their other written forms (``Staged.secrets``).
 - The duration a rule judges (ERR-01, ERR-02) runs from the call for an in-process
-  agent, and from the first wire event (a resetting proxy port's first accept) for an
-  out-of-process one (a command, curl), whose start-up is not the client's delay;
-  without such an event it is not judged.
+  agent, and from the first wire event (a fake proxy's first connection, a resetting
+  port's first accept) for an out-of-process one (a command, curl), whose start-up is
+  not the client's delay; without such an event (a closed port) it is not judged.
 """
 
 from __future__ import annotations
@@ -270,6 +270,10 @@ def _judged_duration(agent: Agent, raw: RawCall, staged: Staged) -> float | None
     accepts = [
         t for p in staged.proxies.values() if isinstance(p, ResettingPort) for t in p.accepted
     ]
+    for proxy in staged.proxies.values():  # a fake proxy's first connection
+        first = getattr(proxy, "first_connection_at", None)
+        if isinstance(first, float):
+            accepts.append(first)
     return raw.started + raw.duration - min(accepts) if accepts else None
 
 
