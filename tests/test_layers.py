@@ -305,3 +305,17 @@ def test_harness_takes_only_declared_names_of_a_facade() -> None:
                 if name not in package.__all__ or getattr(package, name, None) is None:
                     wrong.append(f"{item}: {name}")
     assert not wrong, "\n".join(wrong)
+
+
+#: The longest a module of ``src/`` may be: one job per module.
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_the_line_limit() -> None:
+    """Every module of ``src/`` has at most ``MAX_MODULE_LINES`` lines."""
+    long = {
+        str(path.relative_to(SRC)): count
+        for path in sorted((SRC / ROOT).rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
