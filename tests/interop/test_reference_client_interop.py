@@ -62,7 +62,7 @@ class Origin:
             assert await ws.recv() == "hello"
             await ws.send(b"\x00bytes")
             assert await ws.recv() == b"\x00bytes"
-        (record,) = self.server.wait_for_records(1)
+        (record,) = await self.server.wait_for_records_async(1)
         assert record.path == "/interop"
         assert record.header("Proxy-Authorization") is None
         assert record.messages == ("hello", b"\x00bytes")
@@ -120,7 +120,7 @@ async def test_mitmproxy(
     host = target_host(proxy_scheme)
     await origin.echo(proxy.proxy_url(proxy_scheme, host=by_name), host)
 
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     check_tunnel(record, origin, host)
     if proxy_scheme.startswith("socks5"):
         assert record.protocol == "socks5"
@@ -152,7 +152,7 @@ async def test_mitmproxy_wrong_credentials(
     error = await origin.refused(url)
     assert (error.kind, error.status) == ("proxy-rejected", status)
     assert "wrong" not in str(error)
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     assert (record.username, record.password, record.outcome) == (USER, "wrong", Outcome.REJECTED)
 
 
@@ -179,7 +179,7 @@ async def test_tinyproxy(origin: Origin, launch: Launch) -> None:
     """tinyproxy with Basic credentials: the tunnel opens only once they arrive."""
     proxy = launch(Tinyproxy(auth=(USER, TINYPROXY_PASSWORD)))
     await origin.echo(proxy.proxy_url(), "localhost")
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     assert record.request_line == f"CONNECT localhost:{origin.server.port} HTTP/1.1"
     assert (record.target_host, record.target_port) == ("localhost", origin.server.port)
     assert record.outcome == Outcome.TUNNELED
@@ -189,7 +189,7 @@ async def test_tinyproxy_anonymous(origin: Origin, launch: Launch) -> None:
     """tinyproxy without authentication."""
     proxy = launch(Tinyproxy())
     await origin.echo(proxy.proxy_url(), "localhost")
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     assert record.outcome == Outcome.TUNNELED
 
 
@@ -207,7 +207,7 @@ async def test_tinyproxy_refusals(
     with pytest.raises(ProxyRejected) as info:
         await connect(ws_server.ws_url("localhost"), proxy=url, open_timeout=10)
     assert (info.value.kind, info.value.status) == ("proxy-rejected", status)
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     assert record.outcome == Outcome.REJECTED
 
 
@@ -287,6 +287,6 @@ async def test_dante(scheme: str, origin: Origin, launch: Launch) -> None:
     """danted without authentication; its log shows the address it dialed."""
     proxy = launch(Dante())
     await origin.echo(proxy.proxy_url(scheme), target_host(scheme))
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     assert record.dialed == ("127.0.0.1", origin.server.port)
     assert record.outcome == Outcome.TUNNELED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 from collections.abc import Callable, Iterator
@@ -110,7 +111,8 @@ def open_fds() -> int:
 class LeakCheck:
     """Count fds at creation; after a failure, prove the client left nothing (ERR-04).
 
-    The servers' records are awaited *blocking*, so the client's event loop does not
+    The servers' records are awaited *blocking* (in a helper thread, since a blocking
+    wait on the loop's own thread is refused), so the client's event loop does not
     run in between: whatever the client had not closed by the time it raised would
     still be open when the fds are counted.
     """
@@ -120,8 +122,9 @@ class LeakCheck:
 
     def verify(self, *ended: tuple[FakeServer[Any], int]) -> None:
         """Wait for ``(server, records)`` pairs, then compare fds and tasks."""
-        for server, count in ended:
-            server.wait_for_records(count)
+        with concurrent.futures.ThreadPoolExecutor(1) as waiter:
+            for server, count in ended:
+                waiter.submit(server.wait_for_records, count).result()
         assert open_fds() == self.before, "a socket was left open"
         leftover = asyncio.all_tasks() - {asyncio.current_task()}
         assert not leftover, f"tasks left behind: {leftover}"

@@ -77,7 +77,7 @@ async def test_echo_through_every_proxy(
     assert isinstance(ws.resolution.route, ViaProxy)
     assert ws.resolution.route.proxy.scheme == scheme
 
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     protocol, address_type, target = WIRE[scheme]
     assert (record.protocol, record.address_type, record.target_host) == (
         protocol,
@@ -110,7 +110,7 @@ async def test_echo_through_every_proxy(
     else:
         assert record.inner_tls is None
 
-    (seen,) = server.wait_for_records(1)
+    (seen,) = await server.wait_for_records_async(1)
     assert seen.path == "/chat"
     assert seen.header("Host") == f"{SERVER_NAME}:{server.port}"
     assert seen.header("Proxy-Authorization") is None  # HTTP-02: to the proxy only
@@ -141,7 +141,7 @@ async def test_direct(
     finally:
         await ws.close()
     assert not ws.open
-    (seen,) = server.wait_for_records(1)
+    (seen,) = await server.wait_for_records_async(1)
     assert seen.outcome is Outcome.COMPLETED
     assert seen.detail == "closed with code 1000"
 
@@ -181,7 +181,7 @@ async def test_configuration_route_is_the_explained_route(
     assert isinstance(route, ViaProxy)
     assert route.source == "env/os key https"
     assert "SEL-08" in explain(ws.resolution)
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     assert record.target_host == SERVER_NAME  # the explained proxy is the one used
 
     monkeypatch.setenv("no_proxy", SERVER_NAME)
@@ -222,7 +222,7 @@ async def test_caller_socket_uses_no_proxy(
         assert any(step.rule == "SEL-13" for step in ws.resolution.trace)
         await ws.send("mine")
         assert await ws.recv() == "mine"
-    (record,) = server.wait_for_records(1)
+    (record,) = await server.wait_for_records_async(1)
     assert record.peer[1] == local_port  # the server saw our very socket
 
 
@@ -239,10 +239,10 @@ async def test_additional_headers_reach_the_server_only(
     ) as ws:
         await ws.send("h")
         await ws.recv()
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     assert record.header("X-Probe") is None
     assert record.header("User-Agent").startswith("proxyharness-reference-client/")
-    (seen,) = ws_server.wait_for_records(1)
+    (seen,) = await ws_server.wait_for_records_async(1)
     assert seen.header("X-Probe") == "1"
     assert [v for k, v in seen.headers if k.lower() == "user-agent"] == ["custom"]
 

@@ -83,7 +83,7 @@ async def test_ipv6_target(scheme: str, make_proxy: MakeProxy) -> None:
     proxy = make_proxy(scheme)
     with WsServer(host="::1") as server:
         assert await echo(server.ws_url(), proxy=proxy.proxy_url(scheme)) == "ping"
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     assert (record.address_type, record.target_host) == ("ipv6", "::1")
     if scheme == "http":
         assert record.request_line == f"CONNECT [::1]:{server.port} HTTP/1.1"
@@ -140,7 +140,7 @@ async def test_http_answers_that_open_the_tunnel(
         proxy.inject(fault)
         uri = ws_server.ws_url(SERVER_NAME)
         assert await echo(uri, proxy=url_of(proxy, scheme), proxy_ssl=proxy_ssl) == "ping"
-    replies = [record.reply for record in proxy.wait_for_records(2)]
+    replies = [record.reply for record in await proxy.wait_for_records_async(2)]
     assert replies == ["HTTP/1.0 200 Connection established", "HTTP/1.1 204 No Content"]
 
 
@@ -165,7 +165,7 @@ async def test_tls_names_can_be_overridden(
         proxy_server_hostname="other-proxy.example",
         server_hostname="other-server.example",
     )
-    (record,) = proxy.wait_for_records(1)
+    (record,) = await proxy.wait_for_records_async(1)
     assert record.inner_tls is not None
     assert record.inner_tls.sni == "other-server.example"
     if scheme == "https":
@@ -200,7 +200,7 @@ async def test_without_python_socks(
             await echo(uri, proxy=socks.proxy_url(scheme))
     assert await echo(uri, proxy=None) == "ping"
     assert await echo(uri, proxy=http.proxy_url()) == "ping"
-    http.wait_for_records(1)
+    await http.wait_for_records_async(1)
     assert socks.records == ()
 
 
