@@ -102,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         status: int = handler(args)
-        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        if sys.stdout is not None:  # None: started with stdout closed
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except BrokenPipeError:
         # The reader went away (``proxyharness rules | head -1``): stop writing, quietly
         # for stdout's sake, and say why on stderr.
