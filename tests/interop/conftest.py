@@ -7,7 +7,6 @@ instead of skipping it, so a broken CI image cannot pass by skipping everything.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from typing import NoReturn, TypeVar
 
@@ -16,17 +15,9 @@ import pytest
 from proxyharness.fixtures.external import ProgramMissing
 
 T = TypeVar("T", bound=contextlib.AbstractContextManager[object])
-REQUIRE_VARIABLE = "PROXYHARNESS_REQUIRE_INTEROP"
 
 
-def missing(reason: str) -> NoReturn:
-    """Skip the test, or fail it when ``PROXYHARNESS_REQUIRE_INTEROP=1``."""
-    if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail(f"{reason} ({REQUIRE_VARIABLE}=1)", pytrace=False)
-    pytest.skip(reason)
-
-
-def _enter(stack: contextlib.ExitStack, proxy: T) -> T:
+def _enter(stack: contextlib.ExitStack, proxy: T, missing: Callable[[str], NoReturn]) -> T:
     try:
         stack.enter_context(proxy)
     except ProgramMissing as exc:
@@ -35,14 +26,14 @@ def _enter(stack: contextlib.ExitStack, proxy: T) -> T:
 
 
 @pytest.fixture
-def launch() -> Iterator[Callable[[T], T]]:
+def launch(missing: Callable[[str], NoReturn]) -> Iterator[Callable[[T], T]]:
     """``launch(Squid(...))``: start a proxy for this test; skip if its program is missing."""
     with contextlib.ExitStack() as stack:
-        yield lambda proxy: _enter(stack, proxy)
+        yield lambda proxy: _enter(stack, proxy, missing)
 
 
 @pytest.fixture(scope="module")
-def launch_shared() -> Iterator[Callable[[T], T]]:
+def launch_shared(missing: Callable[[str], NoReturn]) -> Iterator[Callable[[T], T]]:
     """Like ``launch``, for a proxy shared by the module's tests (squid stops slowly)."""
     with contextlib.ExitStack() as stack:
-        yield lambda proxy: _enter(stack, proxy)
+        yield lambda proxy: _enter(stack, proxy, missing)

@@ -9,7 +9,6 @@ directory is removed.
 from __future__ import annotations
 
 import json
-import os
 import select
 import signal
 import socket
@@ -18,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -109,14 +108,12 @@ def owner() -> Iterator[Callable[[str, str], tuple[subprocess.Popen[str], dict[s
             process.stdout.close()
 
 
-def require(launcher: type[ExternalProxy]) -> None:
+def require(launcher: type[ExternalProxy], missing: Callable[[str], NoReturn]) -> None:
     """Skip the test when the program is missing (fail it when CI requires interop)."""
     try:
         find_program(launcher.program, launcher.package)
     except ProgramMissing as exc:
-        if os.environ.get("PROXYHARNESS_REQUIRE_INTEROP") == "1":
-            pytest.fail(str(exc), pytrace=False)
-        pytest.skip(str(exc))
+        missing(str(exc))
 
 
 def modes() -> list[str]:
@@ -128,10 +125,14 @@ def modes() -> list[str]:
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 @pytest.mark.parametrize("launcher", LAUNCHERS, ids=lambda c: c.__name__)
 def test_program_dies_with_its_owner(
-    launcher: type[Any], how: signal.Signals, mode: str, owner: Any
+    launcher: type[Any],
+    how: signal.Signals,
+    mode: str,
+    owner: Any,
+    missing: Callable[[str], NoReturn],
 ) -> None:
     """Killing the owner ends the listener, the program, its helpers and its directory."""
-    require(launcher)
+    require(launcher, missing)
     process, shown = owner(launcher.__name__, mode)
     port, pids, directory = shown["port"], shown["pids"], Path(shown["directory"])
     print(f"{launcher.__name__} ({shown['mode']}): port {port}, pids {pids}, {directory}")

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -202,7 +201,10 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"--write-baseline: {args.write_baseline} exists; name a new file", file=sys.stderr)
         return 4
     with contextlib.ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="proxyharness-")))
+        from ..fixtures import owned_directory  # named after us: swept if we are killed
+
+        workdir = owned_directory("run")
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         report = args.report or workdir / "report"
         (workdir / "empty").mkdir()
         arguments = pytest_arguments(args, report, workdir / "empty")

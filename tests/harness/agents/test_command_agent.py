@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -30,7 +29,6 @@ from proxyharness.scenarios import all_scenarios
 from proxyharness.scenarios.model import Scenario
 
 NODE_EXAMPLE = Path(__file__).parents[3] / "examples" / "command-agent-node"
-REQUIRE_VARIABLE = "PROXYHARNESS_REQUIRE_INTEROP"
 
 #: The smallest useful command agent: websockets' sync client, in Python.
 PYTHON_EXAMPLE = """\
@@ -61,13 +59,6 @@ except Exception as exc:
     answer = {"error": {"kind": kind, "message": str(exc)}}
 json.dump(answer, sys.stdout)
 """
-
-
-def missing(reason: str) -> NoReturn:
-    """Skip, or fail when ``PROXYHARNESS_REQUIRE_INTEROP=1`` (CI)."""
-    if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail(f"{reason} ({REQUIRE_VARIABLE}=1)", pytrace=False)
-    pytest.skip(reason)
 
 
 def python_command(code: str) -> list[str]:
@@ -207,7 +198,7 @@ def test_python_example(runner: Runner, example: str, scenario_id: str, verdict:
 
 
 @pytest.fixture(scope="module")
-def node_example() -> str:
+def node_example(missing: Callable[[str], NoReturn]) -> str:
     """``command:`` text running the Node.js example, once ``npm ci`` installed it."""
     if shutil.which("node") is None:
         missing("node is not on PATH")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
-import os
 import re
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -168,13 +167,10 @@ def test_cli_refuses_unknown_backend(tmp_path: Path) -> None:
 # -- mitmproxy against the fakes ----------------------------------------------------------
 
 
-def need_mitmproxy() -> None:
+def need_mitmproxy(missing: Callable[[str], NoReturn]) -> None:
     """Skip without mitmproxy, or fail when ``PROXYHARNESS_REQUIRE_INTEROP=1``."""
     if importlib.util.find_spec("mitmproxy") is None:
-        reason = "mitmproxy is not installed (pip install proxyharness[mitmproxy])"
-        if os.environ.get("PROXYHARNESS_REQUIRE_INTEROP") == "1":
-            pytest.fail(f"{reason} (PROXYHARNESS_REQUIRE_INTEROP=1)", pytrace=False)
-        pytest.skip(reason)
+        missing("mitmproxy is not installed (pip install proxyharness[mitmproxy])")
 
 
 @pytest.fixture(scope="module")
@@ -190,8 +186,8 @@ def fakes() -> Iterator[Runner]:
 
 
 @pytest.fixture(scope="module")
-def mitm() -> Iterator[Runner]:
-    need_mitmproxy()
+def mitm(missing: Callable[[str], NoReturn]) -> Iterator[Runner]:
+    need_mitmproxy(missing)
     with Runner(stager=Stager(backend="mitmproxy")) as runner:
         yield runner
 
@@ -315,9 +311,9 @@ def test_fixed_port_taken(mitm: Runner) -> None:
 
 
 @pytest.mark.interop
-def test_cli_backend(tmp_path: Path) -> None:
+def test_cli_backend(tmp_path: Path, missing: Callable[[str], NoReturn]) -> None:
     """``run --backend mitmproxy``: shared scenarios run, SOCKS4 is N/A, the run says so."""
-    need_mitmproxy()
+    need_mitmproxy(missing)
     report = tmp_path / "report"
     result = proxyharness(
         "run", "--backend", "mitmproxy", "-k", "SOCKS-02", "--report", str(report), "-n", "2",

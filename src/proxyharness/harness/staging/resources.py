@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import tempfile
 import threading
-from pathlib import Path
 
-from ...fixtures import CertificateAuthority
+from ...fixtures import CertificateAuthority, owned_directory
 
 __all__ = ["Resources"]
 
@@ -26,7 +24,8 @@ class Resources:
         self.untrusted_ca = CertificateAuthority("proxyharness untrusted CA")
         self.server_ssl = self.server_ca.client_context()
         self.proxy_ssl = self.proxy_ca.client_context()
-        self._directory = Path(tempfile.mkdtemp(prefix="proxyharness-ca-"))
+        # Named after this process: a later start sweeps it if this one is killed.
+        self._directory = owned_directory("ca")
         atexit.register(shutil.rmtree, self._directory, ignore_errors=True)
         self.server_ca_file = self.server_ca.write_cert(self._directory / "server-ca.pem")
         self.proxy_ca_file = self.proxy_ca.write_cert(self._directory / "proxy-ca.pem")
