@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -30,6 +29,7 @@ from proxyharness.fixtures.external import (
     Tinyproxy,
     find_program,
 )
+from proxyharness.fixtures.external.process import running
 from proxyharness.fixtures.external.supervised import namespace_command
 
 pytestmark = pytest.mark.interop
@@ -51,25 +51,6 @@ print(json.dumps({"port": proxy.port, "pids": proxy.pids(), "directory": str(pro
                   "mode": proxy._process.mode}), flush=True)
 time.sleep(600)
 """
-
-
-def eventually(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
-    """Poll ``condition`` until it holds or ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def alive(pid: int) -> bool:
-    """Tell whether ``pid`` runs (a zombie does not)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def listening(port: int) -> bool:
@@ -130,6 +111,7 @@ def test_program_dies_with_its_owner(
     mode: str,
     owner: Any,
     missing: Callable[[str], NoReturn],
+    eventually: Callable[..., bool],
 ) -> None:
     """Killing the owner ends the listener, the program, its helpers and its directory."""
     require(launcher, missing)
@@ -143,7 +125,7 @@ def test_program_dies_with_its_owner(
     process.send_signal(how)
     process.wait(WAIT)
     assert eventually(lambda: not listening(port)), f"port {port} still listens"
-    assert eventually(lambda: not any(alive(pid) for pid in pids)), (
-        f"still running: {[pid for pid in pids if alive(pid)]}"
+    assert eventually(lambda: not any(running(pid) for pid in pids)), (
+        f"still running: {[pid for pid in pids if running(pid)]}"
     )
     assert eventually(lambda: not directory.exists()), f"{directory} is still there"
