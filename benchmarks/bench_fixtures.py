@@ -237,21 +237,45 @@ def test_cost(request, name, round):
 
 
 class _Durations:
-    """Collects each test's set-up + call + teardown seconds, by fixture name."""
+    """Each test's set-up + call + teardown: wall seconds (pytest's durations) and the
+    process's CPU seconds (the fixtures' loop thread included), by fixture name."""
 
     def __init__(self) -> None:
-        self.seconds: dict[str, list[float]] = collections.defaultdict(list)
+        self.wall: dict[str, list[float]] = collections.defaultdict(list)
+        self.cpu: dict[str, list[float]] = collections.defaultdict(list)
         self._test: dict[str, float] = collections.defaultdict(float)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        started = time.process_time()
+        try:
+            return (yield)
+        finally:
+            self.cpu[_fixture_of(item.nodeid)].append(time.process_time() - started)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._test[report.nodeid] += report.duration
         if report.when == "teardown":
-            name = report.nodeid.rsplit("[", 1)[1].split("-", 1)[0]
-            self.seconds[name].append(self._test.pop(report.nodeid))
+            self.wall[_fixture_of(report.nodeid)].append(self._test.pop(report.nodeid))
 
 
-def bench_fixture_cost(rounds: int) -> dict[str, tuple[float, float]]:
-    """(e) median per-test ms of each fixture over the empty test, and the spread (IQR)."""
+def _fixture_of(nodeid: str) -> str:
+    return nodeid.rsplit("[", 1)[1].split("-", 1)[0]
+
+
+def _over_floor(samples: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
+    """Median ms over the empty test's median, and the spread (IQR, ms), by fixture."""
+    floor = statistics.median(samples["none"])
+    results = {}
+    for name, seconds in samples.items():
+        quartiles = statistics.quantiles(seconds, n=4)
+        median = (statistics.median(seconds) - floor) * 1000
+        results[name] = (median, (quartiles[2] - quartiles[0]) * 1000)
+    return results
+
+
+def bench_fixture_cost(rounds: int) -> dict[str, dict[str, tuple[float, float]]]:
+    """(e) per fixture, wall and CPU ms per test over the empty test (median, IQR)."""
     durations = _Durations()
     with tempfile.TemporaryDirectory() as directory:
         module = Path(directory) / "test_fixture_cost.py"
@@ -262,13 +286,7 @@ def bench_fixture_cost(rounds: int) -> dict[str, tuple[float, float]]:
             status = pytest.main(args, plugins=[durations])
     if status != 0:
         raise RuntimeError(f"the fixture-cost tests failed (pytest exit status {status})")
-    floor = statistics.median(durations.seconds["none"])
-    results = {}
-    for name, samples in durations.seconds.items():
-        quartiles = statistics.quantiles(samples, n=4)
-        median = (statistics.median(samples) - floor) * 1000
-        results[name] = (median, (quartiles[2] - quartiles[0]) * 1000)
-    return results
+    return {"wall": _over_floor(durations.wall), "cpu": _over_floor(durations.cpu)}
 
 
 def main() -> None:
@@ -304,9 +322,13 @@ def main() -> None:
         for name, value in bench_idle(echo_port, idle).items():
             print(f"    {name:16} {value:7.1f}")
     print(f"(e) per-test fixture cost over an empty test, median of {cost_rounds} (ms, IQR)")
-    for name, (cost, spread) in bench_fixture_cost(cost_rounds).items():
+    cost = bench_fixture_cost(cost_rounds)
+    print(f"    {'fixture':14} {'wall':>7}  {'(IQR)':>7}  {'cpu':>7}  {'(IQR)':>7}")
+    for name, (wall, wall_spread) in cost["wall"].items():
         if name != "none":
-            print(f"    {name:14} {cost:7.3f}   ({spread:.3f})")
+            cpu, cpu_spread = cost["cpu"][name]
+            spreads = f"({wall_spread:5.3f})  {cpu:7.3f}  ({cpu_spread:5.3f})"
+            print(f"    {name:14} {wall:7.3f}  {spreads}")
     _loop.shutdown()
 
 
