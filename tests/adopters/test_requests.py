@@ -1,0 +1,104 @@
+"""requests through the fake proxies to the fake HTTPS origin, tested as its users would.
+
+Three things about requests that these tests follow:
+
+- ``verify=`` takes a CA file as a ``str`` (a ``Path`` is ignored), and for an
+  ``https://`` proxy the same file must trust the proxy too: ``ca_bundle_file``.
+- Give ``verify=`` with each request: with ``REQUESTS_CA_BUNDLE`` set in the
+  environment, requests prefers it to ``Session.verify``.
+- A session keeps its connection to the proxy open (keep-alive), and on some Pythons
+  the socket stays open after the session closes, until the response is garbage
+  collected. So the tunnel is checked while it is open, with ``proxy.wait_for_open()``;
+  the origin's records come one per request, as soon as it is answered.
+"""
+
+from __future__ import annotations
+
+import requests
+
+
+def test_https_through_connect_with_basic(
+    http_proxy, https_server, server_ca_file, virtual_dns, proxy_env
+):
+    """https_proxy with credentials: a CONNECT with Basic, the GET inside the tunnel."""
+    virtual_dns.add("api.example.com")
+    https_server.route("/orders", body=b'{"orders": []}')
+    proxy = http_proxy(auth=("alice", "s3cret"))
+    proxy_env.set("https_proxy", proxy.proxy_url())  # http://alice:s3cret@127.0.0.1:PORT
+    url = https_server.url_for("/orders", host="api.example.com")
+    with requests.Session() as session:
+        response = session.get(url, verify=str(server_ca_file), timeout=10)
+        assert (response.status_code, response.content) == (200, b'{"orders": []}')
+
+        (tunnel,) = proxy.wait_for_open()
+        assert tunnel["request_line"].startswith(f"CONNECT api.example.com:{https_server.port} ")
+        assert (tunnel["username"], tunnel["password"]) == ("alice", "s3cret")
+    (request,) = https_server.wait_for_records()
+    assert (request.method, request.target, request.status) == ("GET", "/orders", 200)
+    assert request.tls.sni == "api.example.com"
+    assert request.header("Proxy-Authorization") is None  # the credentials stayed at the proxy
+
+
+def test_one_tunnel_carries_both_requests(http_proxy, https_server, server_ca_file, virtual_dns):
+    """Two requests in one session: one tunnel, open between them; two requests on it."""
+    virtual_dns.add("api.example.com")
+    proxy = http_proxy()
+    url = https_server.url_for("/", host="api.example.com")
+    with requests.Session() as session:
+        session.proxies = {"https": proxy.url}
+        assert session.get(url, verify=str(server_ca_file), timeout=10).ok
+        assert session.get(url, verify=str(server_ca_file), timeout=10).ok
+
+        (tunnel,) = proxy.wait_for_open()
+        assert tunnel["target_host"] == "api.example.com"
+    first, second = https_server.wait_for_records(2)
+    assert (first.connection, second.connection) == (1, 1)
+    assert (first.request_number, second.request_number) == (1, 2)
+
+
+def test_socks5h_lets_the_proxy_resolve(socks_proxy, https_server, server_ca_file, virtual_dns):
+    """proxies={"https": "socks5h://..."} (requests[socks]) sends the name to the proxy."""
+    virtual_dns.add("api.example.com")
+    proxy = socks_proxy(5, auth=("bob", "hunter2"))
+    with requests.Session() as session:
+        session.proxies = {"https": proxy.proxy_url("socks5h")}
+        url = https_server.url_for("/", host="api.example.com")
+        assert session.get(url, verify=str(server_ca_file), timeout=10).status_code == 200
+
+        (tunnel,) = proxy.wait_for_open()
+        assert (tunnel["address_type"], tunnel["target_host"]) == ("domain", "api.example.com")
+        assert (tunnel["username"], tunnel["password"]) == ("bob", "hunter2")
+    (request,) = https_server.wait_for_records()
+    assert request.tls.sni == "api.example.com"
+
+
+def test_no_proxy_goes_direct(http_proxy, https_server, server_ca_file, virtual_dns, proxy_env):
+    """A host in no_proxy is reached directly: the proxy sees no connection at all."""
+    virtual_dns.add("intranet.example.com")
+    proxy = http_proxy()
+    proxy_env.set("https_proxy", proxy.url)
+    proxy_env.set("no_proxy", "localhost,intranet.example.com")
+    url = https_server.url_for("/", host="intranet.example.com")
+    response = requests.get(url, verify=str(server_ca_file), timeout=10)
+
+    assert response.status_code == 200
+    (request,) = https_server.wait_for_records()
+    assert request.header("Host") == f"intranet.example.com:{https_server.port}"
+    assert proxy.records == ()
+    assert proxy.in_progress == ()
+
+
+def test_tls_in_tls(http_proxy, https_server, ca_bundle_file, virtual_dns, proxy_env):
+    """An https:// proxy: TLS to the proxy, TLS to the origin inside; one bundle trusts both."""
+    virtual_dns.add("api.example.com")
+    proxy = http_proxy(tls=True)  # its certificate comes from proxy_ca
+    proxy_env.set("https_proxy", proxy.proxy_url(host="localhost"))
+    with requests.Session() as session:
+        url = https_server.url_for("/", host="api.example.com")
+        assert session.get(url, verify=str(ca_bundle_file), timeout=10).status_code == 200
+
+        (tunnel,) = proxy.wait_for_open()
+        assert tunnel["proxy_tls"].sni == "localhost"
+        assert tunnel["target_host"] == "api.example.com"
+    (request,) = https_server.wait_for_records()
+    assert request.tls.sni == "api.example.com"
