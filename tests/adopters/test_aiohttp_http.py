@@ -1,4 +1,4 @@
-"""aiohttp's HTTP client through the fake proxies to the fake HTTPS origin.
+"""aiohttp's HTTP client through the fake proxies to the fake HTTP(S) origins.
 
 aiohttp takes one trust store for both hops (``ssl=``), so TLS-in-TLS uses
 ``ca_bundle_file``. Closing the session closes its pooled connections: after the
@@ -72,3 +72,22 @@ async def test_tls_in_tls(http_proxy, https_server, virtual_dns, ca_bundle_file)
     assert (tunnel.proxy_tls.sni, tunnel.inner_tls.sni) == ("localhost", "api.example.com")
     (request,) = await https_server.wait_for_records_async()
     assert request.tls.sni == "api.example.com"
+
+
+@pytest.mark.asyncio
+async def test_plain_http_through_a_forwarding_proxy(http_proxy, http_server, virtual_dns):
+    """An http:// URL goes to the proxy in absolute form; the proxy forwards it."""
+    virtual_dns.add("api.example.com")
+    proxy = http_proxy(forward=True, auth=("alice", "s3cret"))
+    url = http_server.url_for("/search?q=x", host="api.example.com")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url, proxy=proxy.proxy_url()) as response,
+    ):
+        assert response.status == 200
+
+    (connection,) = await proxy.wait_for_records_async()
+    (forwarded,) = connection.requests
+    assert (forwarded.target, forwarded.auth_step) == (url, "accepted")
+    (request,) = await http_server.wait_for_records_async()
+    assert (request.target, request.header("Proxy-Authorization")) == ("/search?q=x", None)

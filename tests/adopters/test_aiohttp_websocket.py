@@ -124,3 +124,24 @@ async def test_socks5h_with_aiohttp_socks(socks_proxy, ws_server, virtual_dns):
     assert (tunnel.username, tunnel.password) == ("bob", "hunter2")
     (seen,) = await ws_server.wait_for_records_async()
     assert seen.header("Host") == f"chat.example.com:{ws_server.port}"
+
+
+@pytest.mark.asyncio
+async def test_ws_through_a_forwarding_proxy(http_proxy, ws_server, virtual_dns):
+    """aiohttp sends a ws:// handshake to an HTTP proxy as a forwarded request, no CONNECT."""
+    virtual_dns.add("chat.example.com")
+    proxy = http_proxy(forward=True)
+    url = ws_server.ws_url("chat.example.com")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, proxy=proxy.url) as ws,
+    ):
+        await ws.send_str("hello")
+        assert await ws.receive_str() == "hello"
+
+    (connection,) = await proxy.wait_for_records_async()
+    (forwarded,) = connection.requests
+    assert (forwarded.method, forwarded.target) == ("GET", url)  # aiohttp keeps ws:// here
+    assert forwarded.header("Upgrade") == "websocket"
+    (seen,) = await ws_server.wait_for_records_async()
+    assert seen.messages == ("hello",)

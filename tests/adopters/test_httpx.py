@@ -1,4 +1,4 @@
-"""httpx (sync and async clients) through the fake proxies to the fake HTTPS origin.
+"""httpx (sync and async clients) through the fake proxies to the fake HTTP(S) origins.
 
 httpx takes an ``ssl.SSLContext`` for ``verify=``; an ``https://`` proxy gets its own
 with ``httpx.Proxy(url, ssl_context=...)``. Leaving the client's ``with`` block closes
@@ -97,3 +97,20 @@ async def test_async_tls_in_tls(http_proxy, https_server, proxy_ca, server_ca, v
     assert (tunnel.proxy_tls.sni, tunnel.inner_tls.sni) == ("localhost", "api.example.com")
     (request,) = await https_server.wait_for_records_async()
     assert request.tls.sni == "api.example.com"
+
+
+def test_plain_http_through_a_forwarding_proxy(http_proxy, http_server, virtual_dns):
+    """An http:// URL goes to the proxy in absolute form; the proxy forwards it."""
+    virtual_dns.add("api.example.com")
+    http_server.route("/health", body=b"ok")
+    proxy = http_proxy(forward=True, auth=("alice", "s3cret"))
+    url = http_server.url_for("/health", host="api.example.com")
+    with httpx.Client(proxy=proxy.proxy_url()) as client:
+        assert client.get(url).text == "ok"
+
+    (connection,) = proxy.wait_for_records()
+    (forwarded,) = connection.requests
+    assert (forwarded.method, forwarded.target, forwarded.status) == ("GET", url, 200)
+    assert (forwarded.auth_method, forwarded.username) == ("basic", "alice")
+    (request,) = http_server.wait_for_records()
+    assert (request.target, request.header("Proxy-Authorization")) == ("/health", None)

@@ -1,4 +1,4 @@
-"""requests through the fake proxies to the fake HTTPS origin, tested as its users would.
+"""requests through the fake proxies to the fake HTTP(S) origins, tested as its users would.
 
 Three things about requests that these tests follow:
 
@@ -14,6 +14,7 @@ Three things about requests that these tests follow:
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 
@@ -102,3 +103,45 @@ def test_tls_in_tls(http_proxy, https_server, ca_bundle_file, virtual_dns, proxy
         assert tunnel["target_host"] == "api.example.com"
     (request,) = https_server.wait_for_records()
     assert request.tls.sni == "api.example.com"
+
+
+def test_plain_http_through_a_forwarding_proxy(http_proxy, http_server, virtual_dns, proxy_env):
+    """http_proxy with credentials: the POST goes to the proxy in absolute form, Basic
+    preemptively, and the proxy forwards it without Proxy-Authorization."""
+    virtual_dns.add("api.example.com")
+    proxy = http_proxy(forward=True, auth=("alice", "s3cret"))
+    proxy_env.set("http_proxy", proxy.proxy_url())
+    url = http_server.url_for("/orders?page=2", host="api.example.com")
+    with requests.Session() as session:
+        response = session.post(url, json={"item": 7}, timeout=10)
+        assert response.status_code == 200
+
+        (connection,) = proxy.wait_for_open()
+        (forwarded,) = connection["requests"]
+        assert (forwarded.method, forwarded.target) == ("POST", url)
+        assert (forwarded.auth_step, forwarded.username) == ("accepted", "alice")
+        assert "Proxy-Authorization" not in dict(forwarded.forwarded_headers)
+    (request,) = http_server.wait_for_records()
+    assert (request.method, request.target, request.body) == (
+        "POST",
+        "/orders?page=2",
+        b'{"item": 7}',
+    )
+    assert request.header("Host") == f"api.example.com:{http_server.port}"
+    assert request.header("Proxy-Authorization") is None
+
+
+def test_missing_credentials_end_at_the_proxy(
+    http_proxy, https_server, server_ca_file, virtual_dns
+):
+    """No credentials for a proxy that wants them: 407, requests raises, the origin sees nothing."""
+    virtual_dns.add("api.example.com")
+    proxy = http_proxy(auth=("alice", "s3cret"))
+    url = https_server.url_for("/", host="api.example.com")
+    with pytest.raises(requests.exceptions.ProxyError, match="407"):
+        requests.get(url, proxies={"https": proxy.url}, verify=str(server_ca_file), timeout=10)
+
+    (refusal,) = proxy.wait_for_records()
+    (connect,) = refusal.requests
+    assert (connect.method, connect.auth_step, connect.status) == ("CONNECT", "challenged", 407)
+    assert https_server.records == ()

@@ -64,3 +64,24 @@ def test_a_refused_tunnel_is_an_error(http_proxy, https_server, server_ca, virtu
     assert refusal.reply.startswith("HTTP/1.1 407")
     assert refusal.password == "wrong"
     assert https_server.records == ()
+
+
+def test_challenge_then_basic_through_a_forwarding_proxy(http_proxy, http_server, virtual_dns):
+    """ProxyBasicAuthHandler: no credentials first, a 407 challenge, then Basic on the retry."""
+    virtual_dns.add("api.example.com")
+    proxy = http_proxy(forward=True, auth=("alice", "s3cret"))
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, proxy.url, "alice", "s3cret")
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({"http": proxy.url}),
+        urllib.request.ProxyBasicAuthHandler(passwords),
+    )
+    url = http_server.url_for("/", host="api.example.com")
+    with opener.open(url, timeout=10) as response:
+        assert response.status == 200
+
+    steps = [request for record in proxy.wait_for_records(2) for request in record.requests]
+    assert [(r.auth_step, r.status) for r in steps] == [("challenged", 407), ("accepted", 200)]
+    assert steps[1].username == "alice"
+    (request,) = http_server.wait_for_records()  # only the accepted attempt arrived
+    assert request.header("Proxy-Authorization") is None

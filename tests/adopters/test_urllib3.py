@@ -1,4 +1,4 @@
-"""urllib3 through the fake proxies to the fake HTTPS origin, tested as its users would.
+"""urllib3 through the fake proxies to the fake HTTP(S) origins, tested as its users would.
 
 urllib3 reads no environment: a ``ProxyManager`` (or ``SOCKSProxyManager``) names the
 proxy, ``make_headers(proxy_basic_auth=...)`` its credentials, ``ssl_context=`` the
@@ -67,3 +67,19 @@ def test_tls_in_tls(http_proxy, https_server, proxy_ca, server_ca, virtual_dns):
     assert (tunnel["proxy_tls"].sni, tunnel["target_host"]) == ("localhost", "api.example.com")
     (request,) = https_server.wait_for_records()
     assert request.tls.sni == "api.example.com"
+
+
+def test_plain_http_through_a_forwarding_proxy(http_proxy, http_server, virtual_dns):
+    """ProxyManager sends an http:// URL to the proxy in absolute form, to be forwarded."""
+    virtual_dns.add("api.example.com")
+    proxy = http_proxy(forward=True)
+    manager = urllib3.ProxyManager(proxy.url)
+    url = http_server.url_for("/items", host="api.example.com")
+    response = manager.request("PUT", url, body=b"a=1", headers={"Content-Type": "text/plain"})
+    assert response.status == 200
+
+    (connection,) = proxy.wait_for_open()
+    (forwarded,) = connection["requests"]
+    assert (forwarded.method, forwarded.target, forwarded.body_length) == ("PUT", url, 3)
+    (request,) = http_server.wait_for_records()
+    assert (request.method, request.target, request.body) == ("PUT", "/items", b"a=1")
