@@ -43,6 +43,9 @@ CASES: dict[str, tuple[str, str]] = {
     "socks_proxy(5)": ("socks_proxy", "assert socks_proxy(5).url"),
     "http_proxy()": ("http_proxy", "assert http_proxy().url"),
     "http_proxy(tls=True)": ("http_proxy", "assert http_proxy(tls=True).url"),
+    "http_proxy(forward=True)": ("http_proxy", "assert http_proxy(forward=True).url"),
+    "http_server": ("http_server", "assert http_server.url"),
+    "https_server": ("https_server", "assert https_server.url"),
 }
 
 
@@ -109,13 +112,13 @@ def report(samples: dict[str, list[float]], repetitions: int) -> None:
     floor = statistics.median(samples[EMPTY])
     print(f"per-test cost of each fixture, {repetitions} interleaved rounds (ms)")
     print(f"  an empty test costs {floor * 1000:.3f} ms, taken off every row below")
-    print(f"  {'fixture':22} {'median':>8} {'q1':>8} {'q3':>8}   target <= {TARGET_MS:g}")
+    print(f"  {'fixture':24} {'median':>8} {'q1':>8} {'q3':>8}   target <= {TARGET_MS:g}")
     for name, values in samples.items():
         if name == EMPTY:
             continue
         q1, median, q3 = (1000 * (value - floor) for value in quartiles(values))
         verdict = "ok" if median <= TARGET_MS else "OVER"
-        print(f"  {name:22} {median:8.3f} {q1:8.3f} {q3:8.3f}   {verdict}")
+        print(f"  {name:24} {median:8.3f} {q1:8.3f} {q3:8.3f}   {verdict}")
 
 
 def main() -> None:
