@@ -126,10 +126,11 @@ def clean_environment() -> dict[str, str]:
 
 
 def test_runnable_markers_precede_console_blocks() -> None:
-    """Every runnable marker stands right before a console block (a typo runs nothing)."""
+    """Every marker line stands right before a console block (a typo runs nothing)."""
     for path in PAGES:
         text = path.read_text()
-        assert text.count(MARKER) == len(CONSOLE.findall(text)), path.name
+        markers = re.findall(rf"^{re.escape(MARKER)}$", text, re.MULTILINE)
+        assert len(markers) == len(CONSOLE.findall(text)), path.name
 
 
 def test_loose_comparison() -> None:
