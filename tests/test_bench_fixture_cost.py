@@ -21,8 +21,8 @@ def test_prints_one_row_per_fixture_asked_for() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [line.split() for line in done.stdout.splitlines() if line.startswith("  ")]
     assert "empty test" in " ".join(rows[0])
-    assert [row[0] for row in rows[2:]] == ["wss_server", "socks_proxy(5)"]
-    assert all(len(row) == 5 for row in rows[2:]), done.stdout
+    assert [row[0] for row in rows[3:]] == ["wss_server", "socks_proxy(5)"]
+    assert all(len(row) == 6 for row in rows[3:]), done.stdout
 
 
 def test_refuses_an_unknown_row() -> None:
