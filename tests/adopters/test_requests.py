@@ -2,13 +2,13 @@
 
 Three things about requests that these tests follow:
 
-- ``verify=`` takes a CA file as a ``str`` (a ``Path`` is ignored), and for an
+- ``verify=`` takes a CA file as a ``str`` (through a proxy a ``Path`` is ignored); for an
   ``https://`` proxy the same file must trust the proxy too: ``ca_bundle_file``.
 - Give ``verify=`` with each request: with ``REQUESTS_CA_BUNDLE`` set in the
   environment, requests prefers it to ``Session.verify``.
-- A session keeps its connection to the proxy open (keep-alive), and on some Pythons
-  the socket stays open after the session closes, until the response is garbage
-  collected. So the tunnel is checked while it is open, with ``proxy.wait_for_open()``;
+- A session keeps its connection to the proxy open (keep-alive), and the socket may
+  stay open after the session closes, until the response is garbage collected (urllib3
+  2.8 does so). So the tunnel is checked while it is open, with ``proxy.wait_for_open()``;
   the origin's records come one per request, as soon as it is answered.
 """
 
