@@ -7,22 +7,19 @@
 (b) 200 sequential tunnels + one echo each, through the HTTP and SOCKS5 fakes vs direct
     (and vs the floor: the smallest asyncio SOCKS5 proxy, in this process);
 (c) 200 MB relayed through each fake vs direct (and mitmproxy when installed);
-(d) RSS added by 1000 concurrent idle tunnels through the HTTP fake;
-(e) per-test cost of each server fixture (set-up, call of a factory, teardown), over
-    an empty test, in one pytest run with the fixtures interleaved.
+(d) RSS added by 1000 concurrent idle tunnels through the HTTP fake.
+Per-test fixture cost is benchmarks/bench_fixture_cost.py.
 "fake" rows run the proxy in this process, on the fixtures' background thread, as a
 test does; "serve" rows run it as ``proxyharness serve`` in its own process.
 Targets (the fixtures issue): (a) <= 1 ms median and >= 100x faster than mitmproxy;
-(b) <= 1.5x direct; (c) >= 0.9x direct; (d) <= 64 MB; (e) <= 1 ms each.
+(b) <= 1.5x direct; (c) >= 0.9x direct; (d) <= 64 MB.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
-import io
 import resource
 import socket
 import statistics
@@ -32,7 +29,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from _clients import open_direct, open_http, open_socks5, read_exact
 from _minimal_socks5 import FloorClient
 from _processes import served
@@ -211,90 +207,11 @@ def bench_idle(echo_port: int, count: int) -> dict[str, float]:
     return {"rss before (MB)": before, "rss added (MB)": after - before}
 
 
-#: (e): the fixtures measured; a factory's cost includes one call of it.
-COST_FIXTURES = {
-    "none": "",
-    "ws_server": "",
-    "wss_server": "",
-    "http_server": "",
-    "https_server": "",
-    "socks_proxy": "()",
-    "http_proxy": "()",
-}
-_COST_TEST = """
-import pytest
-
-CALLS = {calls!r}
-
-
-@pytest.mark.parametrize(("name", "round"), [(n, r) for r in range({rounds}) for n in CALLS])
-def test_cost(request, name, round):
-    if name != "none":
-        value = request.getfixturevalue(name)
-        if CALLS[name]:
-            value()
-"""
-
-
-class _Durations:
-    """Each test's set-up + call + teardown: wall seconds (pytest's durations) and the
-    process's CPU seconds (the fixtures' loop thread included), by fixture name."""
-
-    def __init__(self) -> None:
-        self.wall: dict[str, list[float]] = collections.defaultdict(list)
-        self.cpu: dict[str, list[float]] = collections.defaultdict(list)
-        self._test: dict[str, float] = collections.defaultdict(float)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
-        started = time.process_time()
-        try:
-            return (yield)
-        finally:
-            self.cpu[_fixture_of(item.nodeid)].append(time.process_time() - started)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self._test[report.nodeid] += report.duration
-        if report.when == "teardown":
-            self.wall[_fixture_of(report.nodeid)].append(self._test.pop(report.nodeid))
-
-
-def _fixture_of(nodeid: str) -> str:
-    return nodeid.rsplit("[", 1)[1].split("-", 1)[0]
-
-
-def _over_floor(samples: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
-    """Median ms over the empty test's median, and the spread (IQR, ms), by fixture."""
-    floor = statistics.median(samples["none"])
-    results = {}
-    for name, seconds in samples.items():
-        quartiles = statistics.quantiles(seconds, n=4)
-        median = (statistics.median(seconds) - floor) * 1000
-        results[name] = (median, (quartiles[2] - quartiles[0]) * 1000)
-    return results
-
-
-def bench_fixture_cost(rounds: int) -> dict[str, dict[str, tuple[float, float]]]:
-    """(e) per fixture, wall and CPU ms per test over the empty test (median, IQR)."""
-    durations = _Durations()
-    with tempfile.TemporaryDirectory() as directory:
-        module = Path(directory) / "test_fixture_cost.py"
-        module.write_text(_COST_TEST.format(calls=COST_FIXTURES, rounds=rounds))
-        args = [str(module), "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-        args += ["-o", "asyncio_default_fixture_loop_scope=function", "--no-header"]
-        with contextlib.redirect_stdout(io.StringIO()):
-            status = pytest.main(args, plugins=[durations])
-    if status != 0:
-        raise RuntimeError(f"the fixture-cost tests failed (pytest exit status {status})")
-    return {"wall": _over_floor(durations.wall), "cpu": _over_floor(durations.cpu)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
     args = parser.parse_args()
     rounds, tunnels, megabytes, idle = (20, 50, 20, 100) if args.quick else (200, 200, 200, 1000)
-    cost_rounds = 20 if args.quick else 300
 
     print(f"(a) start + first accepted connection, median of {rounds} (ms)")
     accept = bench_accept(rounds)
@@ -321,14 +238,6 @@ def main() -> None:
         print(f"(d) {idle} concurrent idle tunnels through the http fake")
         for name, value in bench_idle(echo_port, idle).items():
             print(f"    {name:16} {value:7.1f}")
-    print(f"(e) per-test fixture cost over an empty test, median of {cost_rounds} (ms, IQR)")
-    cost = bench_fixture_cost(cost_rounds)
-    print(f"    {'fixture':14} {'wall':>7}  {'(IQR)':>7}  {'cpu':>7}  {'(IQR)':>7}")
-    for name, (wall, wall_spread) in cost["wall"].items():
-        if name != "none":
-            cpu, cpu_spread = cost["cpu"][name]
-            spreads = f"({wall_spread:5.3f})  {cpu:7.3f}  ({cpu_spread:5.3f})"
-            print(f"    {name:14} {wall:7.3f}  {spreads}")
     _loop.shutdown()
 
 

@@ -1,7 +1,9 @@
-"""The CI templates of ci/: valid YAML that runs the documented command, which works."""
+"""The CI templates of ci/: valid YAML that installs proxyharness and runs the documented
+command, both of which work."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -11,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
+
+from proxyharness.cli import build_parser
 
 yaml = pytest.importorskip("yaml")
 
@@ -18,6 +23,9 @@ CI = Path(__file__).parent.parent / "ci"
 REPORT = "proxyharness-report"
 BASELINE = "proxyharness-baseline.txt"
 TIMEOUT = 180
+INSTALL = 'python -m pip install "$PROXYHARNESS" .'
+#: Where the templates get proxyharness before a release: OWNER is the user's to set.
+REPOSITORY = "git+https://github.com/OWNER/proxyharness@main"
 
 
 def documented() -> str:
@@ -42,6 +50,14 @@ def gitlab_job() -> dict[str, Any]:
     return job
 
 
+def variables() -> dict[str, dict[str, str]]:
+    """The variables each template sets for its job."""
+    return {
+        "github-actions.yml": load("github-actions.yml")["jobs"]["conformance"]["env"],
+        "gitlab-ci.yml": gitlab_job()["variables"],
+    }
+
+
 def commands() -> dict[str, list[str]]:
     """Every shell line of each template."""
     github = [line for step in github_steps() for line in step.get("run", "").splitlines()]
@@ -62,8 +78,51 @@ def run_help() -> str:
 def test_runs_the_documented_command(name: str) -> None:
     """Each template installs proxyharness and the project, then runs the README's command."""
     lines = commands()[name]
-    assert "python -m pip install proxyharness ." in lines
-    assert documented() in lines
+    assert lines.index(INSTALL) < lines.index(documented())
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
+def test_installs_from_the_repository_until_released(name: str) -> None:
+    """PROXYHARNESS is a requirement on the repository, as ci/README.md shows, with the
+    released form in the comment beside it."""
+    value = variables()[name]["PROXYHARNESS"]
+    requirement = Requirement(value)
+    assert (requirement.name, requirement.url) == ("proxyharness", REPOSITORY)
+    assert f'PROXYHARNESS: "{value}"' in (CI / "README.md").read_text()
+    assert 'PROXYHARNESS: "proxyharness==X.Y"' in (CI / name).read_text()
+    released = Requirement("proxyharness==1.0")
+    assert (released.name, released.url) == (requirement.name, None)
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
+def test_every_proxyharness_command_parses(name: str) -> None:
+    """Each proxyharness line the template runs is accepted by the CLI's own parser."""
+    agent = variables()[name]["AGENT"]
+    lines = [line for line in commands()[name] if line.startswith("proxyharness ")]
+    assert lines
+    for line in lines:
+        tokens = [agent if token == "$AGENT" else token for token in shlex.split(line)[1:]]
+        try:
+            build_parser().parse_args(tokens)
+        except SystemExit:
+            pytest.fail(f"{name}: proxyharness refuses {line!r}")
+
+
+def test_the_install_line_installs_proxyharness() -> None:
+    """The template's requirement, with this checkout for the repository, is proxyharness."""
+    value = variables()["github-actions.yml"]["PROXYHARNESS"]
+    local = value.replace(REPOSITORY, CI.parent.resolve().as_uri())
+    pip = [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "-q"]
+    done = subprocess.run(
+        [*pip, "--report", "-", local],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (install,) = json.loads(done.stdout)["install"]
+    assert install["metadata"]["name"] == "proxyharness"
 
 
 def test_github_workflow() -> None:
