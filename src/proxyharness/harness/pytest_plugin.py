@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import gc
 import hashlib
 import importlib.util
 import json
@@ -127,6 +128,15 @@ class _Session:
         case = getattr(report, _CASE_ATTRIBUTE, None)
         if report.when == "call" and isinstance(case, str):
             self.seen.append(CaseResult.from_dict(json.loads(case)))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Exempt what lives all session (modules, catalog, items) from the collector.
+
+        Each full collection would walk them again; the leak check and pytest's own
+        unraisable-exception check collect, and so does Python itself as cases pile up.
+        """
+        gc.collect()
+        gc.freeze()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Close the runner; check rule and pattern entries; write DIR/index.json."""
