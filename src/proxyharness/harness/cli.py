@@ -1,14 +1,16 @@
 """``proxyharness run``, ``rules`` and ``publish``, registered on the top-level CLI.
 
 ``run`` goes through pytest (:func:`pytest.main` with the proxyharness plugin), so ``-k``
-and ``-n`` mean exactly what they mean to pytest; it then reads the cases back,
-prints the rules x agents table (or the run as JSON), writes the report directory,
-and applies the baseline gate. pytest runs in an empty directory with an empty
-configuration, so the current project's settings (``addopts``, ``filterwarnings``)
-play no part. Exit status: the gate's (0 only when every FAIL is in the baseline
-and no entry is stale), or pytest's own when it could not run (2 interrupted, 3
-internal error, 4 usage error, 5 nothing selected); 3 also when a scenario ran but
-gave no verdict (an error inside the harness), which no baseline can excuse.
+and ``-n`` mean exactly what they mean to pytest; it then takes the cases the session
+kept in memory, prints the rules x agents table (or the run as JSON), writes the report
+directory, and applies the baseline gate. pytest runs in an empty directory with an
+empty configuration and loads no plugin by itself (``--disable-plugin-autoload``): only
+ours, xdist for ``-n``, and those named with ``-p`` after ``--``; so neither the current
+project's settings (``addopts``, ``filterwarnings``) nor its installed plugins play a
+part. Exit status: the gate's (0 only when every FAIL is in the baseline and no entry
+is stale), or pytest's own when it could not run (2 interrupted, 3 internal error, 4
+usage error, 5 nothing selected); 3 also when a scenario ran but gave no verdict (an
+error inside the harness), which no baseline can excuse.
 """
 
 from __future__ import annotations
@@ -151,26 +153,27 @@ def plugin_arguments() -> list[str]:
     return ["-p", PLUGIN]
 
 
-def pytest_arguments(args: argparse.Namespace, report: Path, workdir: Path) -> list[str]:
+def pytest_arguments(args: argparse.Namespace, report: Path | None, workdir: Path) -> list[str]:
     """The pytest command line for ``args`` (an empty ``workdir`` as the only path)."""
     ini = workdir / "pytest.ini"
     ini.write_text("[pytest]\n", encoding="utf-8")
     # rootdir = where the command runs, so node IDs print as "proxyharness::AGENT::ID";
     # the configuration file decides confcutdir, so no conftest.py of the project loads.
     arguments = ["-c", str(ini), "--rootdir", os.getcwd(), "-q", "--assert=plain"]
-    arguments += ["-p", "no:cacheprovider", "-p", "no:asyncio"]
-    arguments += plugin_arguments()
+    arguments += ["--disable-plugin-autoload", "-p", "no:cacheprovider", "-p", PLUGIN]
     for agent in args.agent or ["reference"]:
         arguments += ["--proxyharness-agent", agent]
-    arguments += ["--proxyharness-report", str(report), "--proxyharness-only"]
+    arguments += ["--proxyharness-only"]
+    if report is not None:
+        arguments += ["--proxyharness-report", str(report)]
     arguments += ["--proxyharness-backend", args.backend]
     if args.baseline:
         arguments += ["--proxyharness-baseline", str(args.baseline)]
     if args.keyword:
         arguments += ["-k", args.keyword]
     if args.workers:
-        arguments += ["-n", str(args.workers)]
-    if args.report:
+        arguments += ["-p", "xdist", "-n", str(args.workers)]
+    if report is not None:
         arguments += ["--junitxml", str(report / "junit.xml")]
     extra = [a for a in args.pytest_args if a != "--"]
     return [*arguments, *extra, str(workdir)]
@@ -181,7 +184,6 @@ def run_command(args: argparse.Namespace) -> int:
     import pytest
 
     from .baseline import Baseline, BaselineError, gate
-    from .results import RunResult
 
     if args.workers and importlib.util.find_spec("xdist") is None:
         print("-n needs pytest-xdist: pip install pytest-xdist", file=sys.stderr)
@@ -205,17 +207,16 @@ def run_command(args: argparse.Namespace) -> int:
 
         workdir = owned_directory("run")
         stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-        report = args.report or workdir / "report"
         (workdir / "empty").mkdir()
-        arguments = pytest_arguments(args, report, workdir / "empty")
+        arguments = pytest_arguments(args, args.report, workdir / "empty")
         started = time.perf_counter()
         output = sys.stderr if args.format == "json" else sys.stdout
         seen = _RunPlugin()
         with contextlib.redirect_stdout(output):
             status = int(pytest.main(arguments, plugins=[seen]))
-        if status in (2, 3, 4, 5) or not (report / "index.json").exists():
+        run = seen.result()
+        if status in (2, 3, 4, 5) or run is None:
             return status or 3
-        run = RunResult.from_dict(json.loads((report / "index.json").read_text("utf-8")))
         run = _finish(run, baseline, time.perf_counter() - started)
         missing = sorted(seen.items - {(case.agent, case.scenario_id) for case in run.cases})
         if missing:
@@ -234,10 +235,8 @@ def run_command(args: argparse.Namespace) -> int:
         if args.write_baseline:
             _write_draft(run, args.write_baseline)
         if args.report:
-            _write_report(run, report)
+            _write_report(run, args.report)
         _print(run, args.format, decision, verbose=args.verbose)
-        if args.report is None:
-            shutil.rmtree(report, ignore_errors=True)
         return decision.exit_code
 
 
@@ -288,6 +287,13 @@ class _RunPlugin:
 
     def __init__(self) -> None:
         self.items: set[tuple[str, str]] = set()
+        self.config: Any = None
+
+    def result(self) -> Any:
+        """The run the session kept in memory (None if it never got that far)."""
+        from .pytest_plugin import run_result
+
+        return None if self.config is None else run_result(self.config)
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         parts = report.nodeid.split("::")
@@ -295,9 +301,11 @@ class _RunPlugin:
             self.items.add((parts[1], parts[2]))
 
     def pytest_configure(self, config: Any) -> None:
-        from .pytest_plugin import GATE_PRINTS_STALE
+        from .pytest_plugin import GATE_PRINTS_STALE, RUN_WRITES_INDEX
 
+        self.config = config
         config.stash[GATE_PRINTS_STALE] = True
+        config.stash[RUN_WRITES_INDEX] = True
 
     def pytest_report_teststatus(self, report: Any) -> tuple[str, str, str] | None:
         judged = any(name == "proxyharness" for name, _ in report.user_properties)
@@ -315,8 +323,10 @@ def _finish(run: Any, baseline: Any, duration: float) -> Any:
 
 def _write_report(run: Any, report: Path) -> None:
     """index.json (with baseline reasons) and the HTML page."""
-    (report / "index.json").write_text(json.dumps(run.to_dict(), indent=1, default=str), "utf-8")
+    from .pytest_plugin import write_index
     from .report_html import write_html
+
+    write_index(report, run)
 
     write_html(run, report / "index.html")
 

@@ -14,24 +14,27 @@ and IDEs work as for any test:
   ("stale baseline entry"); entries naming a rule or a pattern are checked at the end
   of the session, which then fails if one of them no longer matches any failure.
 
-With ``--proxyharness-report DIR`` each case is written as JSON in ``DIR/cases/``
-(by whichever process ran it), and at the end ``DIR/index.json`` holds the whole
-:class:`~proxyharness.harness.results.RunResult`. ``--proxyharness-only`` deselects
-every other test of the session. ``--proxyharness-backend mitmproxy`` plays the
-proxies with mitmproxy (one per process) instead of the fakes (:mod:`.backends`).
+Cases stay in memory: an xdist worker sends each one to the controller with its test
+report, and the controller assembles the :class:`~proxyharness.harness.results.RunResult`
+at the end (:func:`run_result`). With ``--proxyharness-report DIR`` it then writes each
+case as JSON in ``DIR/cases/`` and the whole run in ``DIR/index.json``.
+``--proxyharness-only`` deselects every other test of the session.
+``--proxyharness-backend mitmproxy`` plays the proxies with mitmproxy (one per process)
+instead of the fakes (:mod:`.backends`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import gc
 import hashlib
 import importlib.util
 import json
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +45,25 @@ from .agents import Agent, UnknownAgent, load_agents
 from .baseline import Baseline, BaselineError
 from .results import CaseResult, RunResult, Verdict
 
-__all__ = ["GATE_PRINTS_STALE", "ScenarioItem", "catalog", "read_report", "write_index"]
+__all__ = [
+    "GATE_PRINTS_STALE",
+    "RUN_WRITES_INDEX",
+    "ScenarioItem",
+    "catalog",
+    "read_report",
+    "run_result",
+    "write_index",
+]
 
 _STATE = pytest.StashKey["_Session"]()
 #: Set by ``proxyharness run``, which prints stale entries with its gate: not here too.
 GATE_PRINTS_STALE = pytest.StashKey[bool]()
+#: Set by ``proxyharness run``, which writes ``index.json`` itself (with the baseline's
+#: reasons): the report directory gets only ``cases/`` here.
+RUN_WRITES_INDEX = pytest.StashKey[bool]()
 _PROPERTY = "proxyharness"
+#: The attribute of a scenario's call report that carries its case, as JSON.
+_CASE_ATTRIBUTE = "proxyharness_case"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -79,9 +95,11 @@ class _Session:
         self.controller = not hasattr(config, "workerinput")
         self.started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         self.clock = time.perf_counter()
-        #: Verdicts seen in reports (on the xdist controller: every worker's).
+        #: Cases seen in reports (on the xdist controller: every worker's).
         self.seen: list[CaseResult] = []
         self.stale: list[str] = []
+        #: The whole run, assembled on the controller when the session finishes.
+        self.result: RunResult | None = None
         self._runner: Any = None
 
     def run(self, scenario: Scenario, agent: str) -> CaseResult:
@@ -94,22 +112,31 @@ class _Session:
         case: CaseResult = self._runner.run_case(scenario, self.agents[agent])
         return case
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Carry a scenario's case in its call report (to the xdist controller too)."""
+        report: pytest.TestReport = yield
+        case = getattr(item, "case_json", None)
+        if call.when == "call" and case is not None:
+            setattr(report, _CASE_ATTRIBUTE, case)
+        return report
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Keep every case's verdict for the baseline check."""
-        if report.when != "call":
-            return
-        for name, value in report.user_properties:
-            if name == _PROPERTY:
-                data = json.loads(str(value))
-                self.seen.append(
-                    CaseResult(
-                        scenario_id=data["scenario_id"],
-                        rule=data["rule"],
-                        description="",
-                        agent=data["agent"],
-                        verdict=Verdict(data["verdict"]),
-                    )
-                )
+        """Keep every case, for the baseline check and the run's result."""
+        case = getattr(report, _CASE_ATTRIBUTE, None)
+        if report.when == "call" and isinstance(case, str):
+            self.seen.append(CaseResult.from_dict(json.loads(case)))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Exempt what lives all session (modules, catalog, items) from the collector.
+
+        Each full collection would walk them again; the leak check and pytest's own
+        unraisable-exception check collect, and so does Python itself as cases pile up.
+        """
+        gc.collect()
+        gc.freeze()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Close the runner; check rule and pattern entries; write DIR/index.json."""
@@ -126,9 +153,12 @@ class _Session:
         ]
         if self.stale and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        agents = list(self.agents.values())
+        self.result = assemble(self.seen, agents, self.started, self.clock, self.backend)
         if self.report is not None:
-            agents = list(self.agents.values())
-            write_index(self.report, agents, self.started, self.clock, backend=self.backend)
+            write_cases(self.report, self.result.cases)
+            if not session.config.stash.get(RUN_WRITES_INDEX, False):
+                write_index(self.report, self.result)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Print stale baseline entries (unless ``proxyharness run`` prints them)."""
@@ -168,6 +198,12 @@ def _state(config: pytest.Config) -> _Session | None:
     return config.stash.get(_STATE, None)
 
 
+def run_result(config: pytest.Config) -> RunResult | None:
+    """The run a finished session assembled (None: no agent named, or it never finished)."""
+    state = _state(config)
+    return None if state is None else state.result
+
+
 class AgentCollector(pytest.Collector):
     """All the scenarios for one agent."""
 
@@ -191,6 +227,8 @@ class ScenarioItem(pytest.Item):
     def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
+        #: The case once run, as JSON (the form a report carries across processes).
+        self.case_json: str | None = None
         assert isinstance(self.parent, AgentCollector)
         self.agent: str = self.parent.agent
         self.extra_keyword_matches.update({scenario.rule, self.agent, "proxyharness"})
@@ -209,8 +247,7 @@ class ScenarioItem(pytest.Item):
             "verdict": case.verdict.value,
         }
         self.user_properties.append((_PROPERTY, json.dumps(summary)))
-        if state.report is not None:
-            _write_case(state.report, case)
+        self.case_json = json.dumps(_jsonable(case), default=str)
         if case.verdict is Verdict.NA:
             pytest.skip(f"N/A: {case.reason}")
         if case.verdict is Verdict.INFO:
@@ -277,12 +314,17 @@ def _case_path(report: Path, case: CaseResult) -> Path:
     return report / "cases" / _SAFE.sub("_", case.agent) / name
 
 
-def _write_case(report: Path, case: CaseResult) -> None:
-    path = _case_path(report, case)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(_jsonable(case), indent=1, default=str), encoding="utf-8")
-    temporary.replace(path)
+def write_cases(report: Path, cases: Iterable[CaseResult]) -> None:
+    """Write each case as ``report/cases/AGENT/SCENARIO-DIGEST.json`` (fresh directory)."""
+    shutil.rmtree(report / "cases", ignore_errors=True)
+    made: set[Path] = set()
+    for case in cases:
+        path = _case_path(report, case)
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        text = json.dumps(_jsonable(case), indent=1, default=str)
+        path.write_text(text, encoding="utf-8")
 
 
 def _jsonable(case: CaseResult) -> dict[str, Any]:
@@ -300,35 +342,42 @@ def read_report(report: Path) -> list[CaseResult]:
     ]
 
 
-def write_index(
-    report: Path, agents: list[Agent], started: str, clock: float, backend: str = "fakes"
+def assemble(
+    cases: Iterable[CaseResult],
+    agents: list[Agent],
+    started: str,
+    clock: float,
+    backend: str = "fakes",
 ) -> RunResult:
-    """Assemble ``report/index.json`` from the case files; return the run."""
+    """The run of ``cases``: agents in their order, scenarios in the catalog's."""
     from .runner import versions
 
-    cases = read_report(report)
     names = [agent.name for agent in agents]
     agent_order = {name: index for index, name in enumerate(names)}
     try:
         scenario_order = {s.id: index for index, s in enumerate(catalog())}
     except Exception:  # pragma: no cover - the catalog failed to load during the run
         scenario_order = {}
-    cases.sort(
+    ordered = sorted(
+        cases,
         key=lambda c: (
             agent_order.get(c.agent, len(agent_order)),
             scenario_order.get(c.scenario_id, len(scenario_order)),
             c.scenario_id,
-        )
+        ),
     )
-    run = RunResult(
+    return RunResult(
         agents=tuple(names),
-        cases=tuple(cases),
+        cases=tuple(ordered),
         backend=backend,
         started=started,
         duration=round(time.perf_counter() - clock, 3),
         versions=versions(agents),
     )
-    (report / "index.json").write_text(
-        json.dumps(run.to_dict(), indent=1, default=str), encoding="utf-8"
-    )
-    return run
+
+
+def write_index(report: Path, run: RunResult) -> None:
+    """Write ``report/index.json``: the whole run."""
+    data = dataclasses.replace(run, cases=()).to_dict()
+    data["cases"] = [_jsonable(case) for case in run.cases]
+    (report / "index.json").write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")

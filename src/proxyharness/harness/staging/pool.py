@@ -5,7 +5,15 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from ...fixtures import FakeServer, Fault, HttpProxy, SocksProxy, VirtualDNS, WsServer
+from ...fixtures import (
+    CertificateAuthority,
+    FakeServer,
+    Fault,
+    HttpProxy,
+    SocksProxy,
+    VirtualDNS,
+    WsServer,
+)
 from ...scenarios.model import ProxySpec, Target
 from .errors import StagingError, Unavailable
 from .resources import Resources
@@ -33,17 +41,33 @@ class ServerPool:
         server.reset()
         return server
 
-    def _create(self, key: ServerKey, port: int = 0) -> FakeServer[Any]:
+    def ca_of(self, key: ServerKey) -> CertificateAuthority | None:
+        """The CA that signs what the server of kind ``key`` presents (None: no TLS)."""
         resources = self.resources
         if key[0] == "ws":
-            _, secure, host, trusted, certificate = key
+            _, secure, _, trusted, certificate = key
             if not secure:
-                return WsServer(host=host, port=port)
-            ca = resources.server_ca if trusted else resources.untrusted_ca
+                return None
             if certificate == "other-hop-ca":
-                ca, certificate = resources.proxy_ca, "valid"
+                return resources.proxy_ca
+            return resources.server_ca if trusted else resources.untrusted_ca
+        _, kind, _, _, _, trusted, certificate, _ = key
+        if kind != "https":
+            return None
+        if certificate == "other-hop-ca":
+            return resources.server_ca
+        return resources.proxy_ca if trusted else resources.untrusted_ca
+
+    def _create(self, key: ServerKey, port: int = 0) -> FakeServer[Any]:
+        ca = self.ca_of(key)
+        if key[0] == "ws":
+            _, _, host, _, certificate = key
+            if ca is None:
+                return WsServer(host=host, port=port)
+            if certificate == "other-hop-ca":
+                certificate = "valid"
             return WsServer(ca=ca, host=host, port=port, certificate=certificate)
-        _, kind, auth, methods, fault, trusted, certificate, host = key
+        _, kind, auth, methods, fault, _, certificate, host = key
         faults = parse_faults(fault)
         if kind in ("socks4", "socks5"):
             return SocksProxy(
@@ -55,14 +79,11 @@ class ServerPool:
                 port=port,
                 faults=faults,
             )
-        if kind != "https":
+        if ca is None:
             return HttpProxy(auth=auth, dns=self.dns, host=host, port=port, faults=faults)
-        ca = resources.proxy_ca if trusted else resources.untrusted_ca
-        if certificate == "other-hop-ca":
-            ca, certificate = resources.server_ca, "valid"
         return HttpProxy(
             ca=ca,
-            certificate=certificate,
+            certificate="valid" if certificate == "other-hop-ca" else certificate,
             auth=auth,
             dns=self.dns,
             host=host,

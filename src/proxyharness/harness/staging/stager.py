@@ -64,7 +64,7 @@ from .default_ports import (
 )
 from .errors import StagingError, Unavailable
 from .passwords import credentials_in, passwords_in, secret_forms
-from .pool import ServerPool, server_key
+from .pool import ServerPool, proxy_key, server_key
 from .ports import BIND_PORT, ClosedPort, ResettingPort, bind_port_of
 from .resources import Resources
 from .templates import Endpoint, expand, expand_expect
@@ -335,8 +335,10 @@ class Stager:
             if name.lower() != "localhost":
                 self.dns.add(name, address)
         resources = self.resources
-        for ca in (resources.server_ca, resources.proxy_ca, resources.untrusted_ca):
-            ca.prepare(names)
+        keys = [server_key(scenario.target, address)]
+        keys += [proxy_key(spec) for spec in scenario.proxies.values() if not spec.closed]
+        for ca in {id(ca): ca for ca in map(self.pool.ca_of, keys) if ca is not None}.values():
+            ca.prepare(names)  # only the CAs whose servers this scenario uses
         bad = {scenario.target.certificate} | {s.certificate for s in scenario.proxies.values()}
         for policy in ("expired", "self-signed"):
             for ca in (resources.server_ca, resources.proxy_ca) if policy in bad else ():

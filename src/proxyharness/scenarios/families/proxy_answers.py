@@ -27,8 +27,9 @@ from ..model import ANY, Expect, ProxySpec, Scenario
 __all__ = ["scenarios"]
 
 ENV = {"https_proxy": "{P.url}"}
-#: The opening timeout of cases that wait for a final answer that never comes.
-OPEN_TIMEOUT = 0.25
+#: The opening timeout of cases that wait for a final answer that never comes (short:
+#: the case waits it out).
+OPEN_TIMEOUT = 0.1
 LOCATION = "header:Location:http%3A//proxy.example/elsewhere"
 
 
