@@ -224,7 +224,7 @@ LAYERS = [
     Layer(
         f"{F}.protocols",
         allowed=(f"{F}.protocols", f"{F}.records"),
-        stdlib_plus=("h11",),
+        stdlib_plus=("h11", "spnego"),
         banned=("asyncio",),
     ),
     Layer(
