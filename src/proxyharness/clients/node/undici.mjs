@@ -59,11 +59,10 @@ async function exchange(request) {
   const options = { dispatcher };
   if (request.options.additional_headers) options.headers = request.options.additional_headers;
 
-  // undici's WebSocket has no opening timeout of its own: the guard only bounds the run.
-  const guardMs = request.options.open_timeout * 1000 + 1000;
+  // undici's WebSocket has no opening timeout (no open-timeout capability).
   return new Promise((resolve, reject) => {
     let ws;
-    const once = settleOnce(resolve, reject, guardMs, () => ws && ws.close());
+    const once = settleOnce(resolve, reject);
     try {
       ws = new WebSocket(request.uri, options);
     } catch (error) {
