@@ -104,7 +104,7 @@ function kindOf(error: unknown, request: Request): string {
   }
   if (/Proxy server unreachable/i.test(message)) return "proxy-refused";
   if (/socks/i.test(message)) return "proxy-answer";
-  if (/unexpected end of file|operation was canceled/i.test(message)) return "lost";
+  if (/unexpected end of file|operation was canceled|connection error/i.test(message)) return "lost";
   if (/timed out|deadline/i.test(message)) return "timeout";
   if (/Invalid status code|non-101|status code/i.test(message)) return "handshake-rejected";
   if (/reset|broken pipe|unexpected eof|connection closed/i.test(message)) return "lost";
