@@ -12,8 +12,10 @@ case "$client" in
     *) echo "usage: build.sh gorilla|nhooyr" >&2; exit 2 ;;
 esac
 version="$(dpkg-query -W -f '${Version}' "$package" 2>/dev/null || echo unknown)"
-mkdir -p "$here/gopath/src"
-ln -sfn "$here" "$here/gopath/src/proxyharness"
-GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$here/gopath:$libraries" \
+gopath="$(mktemp -d)"
+trap 'rm -rf "$gopath"' EXIT
+mkdir -p "$gopath/src"
+ln -s "$here" "$gopath/src/proxyharness"
+GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$gopath:$libraries" \
     go build -o "$here/go-$client" -ldflags "-X proxyharness/agent.Version=$version" \
     "proxyharness/$client"
