@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -81,6 +82,9 @@ func kind(err error, request *agent.Request, dialer *agent.Dialer) string {
 		return "proxy-answer"
 	}
 	proxy := dialer.Proxy()
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return ""
+	}
 	if proxy != nil && proxy.Scheme == "http" && fmt.Sprintf("%T", err) == "*errors.errorString" &&
 		!strings.HasPrefix(message, "websocket:") {
 		return "proxy-rejected" // proxy.go: a CONNECT answered with another status than 200

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -97,6 +98,9 @@ func kind(err error, request *agent.Request, dialer *agent.Dialer) string {
 		return "proxy-answer"
 	}
 	inner := agent.Innermost(err)
+	if errors.Is(inner, io.EOF) || errors.Is(inner, io.ErrUnexpectedEOF) {
+		return ""
+	}
 	if proxy != nil && (proxy.Scheme == "http" || proxy.Scheme == "https") &&
 		strings.HasPrefix(request.URI, "wss:") && fmt.Sprintf("%T", inner) == "*errors.errorString" {
 		if inner.Error() == "unknown status code" {
