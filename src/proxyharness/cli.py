@@ -33,11 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     from .fixtures import cli as fixtures_cli
     from .harness import cli as harness_cli
+    from .harness import clients_cli
     from .reference_client import cli as client_cli
 
     fixtures_cli.add_commands(subparsers)
     client_cli.add_commands(subparsers, environment=OsEmulation())
     harness_cli.add_commands(subparsers)
+    clients_cli.add_commands(subparsers)
     return parser
 
 

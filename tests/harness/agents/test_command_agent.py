@@ -166,10 +166,17 @@ def test_error(answer: object, kind: str | None) -> None:
     assert agent.error_kind(caught.value) == kind
 
 
+def test_unsupported() -> None:
+    """An ``unsupported`` answer is NotSupported with the command's reason: the case is N/A."""
+    agent = CommandAgent(answering(DESCRIBED, {"unsupported": "no explicit proxy option"}))
+    with pytest.raises(NotSupported, match="no explicit proxy option"):
+        asyncio.run(agent.exchange(Call(uri="ws://h/", proxy="http://p:1")))
+
+
 def test_protocol_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     """No echo and no error, or no answer in time: protocol failures, of no kind."""
     agent = CommandAgent(answering(DESCRIBED, {"result": 1}))
-    with pytest.raises(ProtocolError, match="neither 'echo' nor 'error'"):
+    with pytest.raises(ProtocolError, match="neither 'echo', 'error' nor 'unsupported'"):
         asyncio.run(agent.exchange(Call(uri="ws://h/", proxy=None)))
     monkeypatch.setattr(command_agent, "KILL_MARGIN", 0.2)
     sleeper = CommandAgent(python_command("import time; time.sleep(30)"))

@@ -10,17 +10,18 @@ with ``{"name": "...", "version": "...", "capabilities": [...]}``: a name of let
 digits, ``.``, ``_`` and ``-`` (used in node IDs and baselines) and the capabilities
 among :data:`COMMAND_CAPABILITIES`.
 
-``{"request": "exchange", "uri", "proxy", "message", "options", "server_ca",
-"proxy_ca", "hosts"}`` is answered with ``{"echo": "..."}`` or ``{"error": {"kind":
-"...", "message": "..."}}``, the kind one of ``ERROR_KINDS`` or a hop-unknown kind
-(``tls``, ``refused``, ``lost``). ``proxy`` is true (from the environment), null (no
-proxy) or a URL; ``options`` holds ``open_timeout`` (seconds) and those of
-``server_hostname``, ``proxy_server_hostname`` and ``additional_headers`` (an object)
-the capabilities allow; ``server_ca`` / ``proxy_ca`` are PEM files to trust for the
-``wss://`` server / an ``https://`` proxy (null: the client's default trust, which
-staging points ``SSL_CERT_FILE`` to); ``hosts`` maps names to the loopback address
-they must resolve to (the harness's names are virtual: apply them like ``/etc/hosts``).
-The command inherits the scenario's environment (its proxy variables). See
+``{"request": "exchange", "uri", "proxy", "message", "options", "server_ca", "proxy_ca",
+"hosts"}`` is answered with ``{"echo": "..."}`` or ``{"error": {"kind": "...",
+"message": "..."}}``, the kind one of ``ERROR_KINDS`` or a hop-unknown kind (``tls``,
+``refused``, ``lost``), or ``{"unsupported": "reason"}`` when the client cannot express
+the call (the case is N/A with that reason, never a FAIL). ``proxy`` is true (from the
+environment), null (no proxy) or a URL; ``options`` holds ``open_timeout`` (seconds) and
+those of ``server_hostname``, ``proxy_server_hostname`` and ``additional_headers`` (an
+object) the capabilities allow; ``server_ca`` / ``proxy_ca`` are PEM files to trust for
+the ``wss://`` server / an ``https://`` proxy (null: the client's default trust, which
+staging points ``SSL_CERT_FILE`` to); ``hosts`` maps names to the loopback address they
+must resolve to (the harness's names are virtual: apply them like ``/etc/hosts``). The
+command inherits the scenario's environment (its proxy variables). See
 ``docs/agents.md``.
 """
 
@@ -199,10 +200,14 @@ class CommandAgent:
         answer = _answer(self.command, result)
         if isinstance(answer.get("echo"), str):
             return str(answer["echo"])
+        if isinstance(answer.get("unsupported"), str):
+            raise NotSupported(str(answer["unsupported"]) or "the client cannot express this call")
         error = answer.get("error")
         if isinstance(error, dict) and isinstance(error.get("kind"), str):
             raise CommandError(str(error["kind"]), str(error.get("message", "")))
-        raise ProtocolError(f"neither 'echo' nor 'error' in {_tail(result.stdout)!r}")
+        raise ProtocolError(
+            f"neither 'echo', 'error' nor 'unsupported' in {_tail(result.stdout)!r}"
+        )
 
     def error_kind(self, exc: BaseException) -> str | None:
         if isinstance(exc, CommandError) and exc.kind in ERROR_KINDS | HOP_KINDS:

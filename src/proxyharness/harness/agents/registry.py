@@ -45,6 +45,18 @@ def _builtin(module: str, attribute: str) -> Callable[[], Agent]:
     return create
 
 
+def _bundled(name: str) -> Callable[[], Agent]:
+    """A factory of the agent of the shipped client ``name`` (:mod:`.bundled`)."""
+
+    def create() -> Agent:
+        bundled = importlib.import_module(f"{__package__}.bundled")
+        agent: Agent = bundled.BundledAgent(name)
+        return agent
+
+    create.__qualname__ = f"BundledAgent({name!r})"
+    return create
+
+
 BUILTIN: dict[str, Callable[[], Agent]] = {
     "reference": _builtin("reference", "ReferenceAgent"),
     "websockets-asyncio": _builtin("websockets_agents", "WebsocketsAsyncioAgent"),
@@ -52,6 +64,10 @@ BUILTIN: dict[str, Callable[[], Agent]] = {
     "aiohttp": _builtin("aiohttp_agent", "AiohttpAgent"),
     "websocket-client": _builtin("websocket_client_agent", "WebsocketClientAgent"),
     "curl": _builtin("curl_agent", "CurlAgent"),
+    "node-ws": _bundled("node-ws"),
+    "node-undici": _bundled("node-undici"),
+    "deno": _bundled("deno"),
+    "bun": _bundled("bun"),
 }
 
 
