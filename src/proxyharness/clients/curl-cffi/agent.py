@@ -127,7 +127,19 @@ def error_kind(exc: BaseException, uri: str) -> str:
     return curl_error_kind(CurlError(code, message, {}, port)) or "unknown"
 
 
+def check() -> int:
+    """The install step: 0 when curl_cffi can be imported, else 1 and the hint."""
+    try:
+        import curl_cffi  # noqa: F401
+    except ImportError:
+        print("curl_cffi is not installed: pip install 'proxyharness[curl-cffi]'", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--check"]:
+        sys.exit(check())
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     answer: dict[str, Any]
     if request.get("request") == "describe":
