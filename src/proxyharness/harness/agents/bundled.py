@@ -17,6 +17,7 @@ client is not installed yet (every case is then N/A, and ``run --agent`` fails i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.resources
 import os
@@ -28,8 +29,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import Call
+from .base import Call, NotSupported
 from .command_agent import CommandAgent
+from .process import require_own_process_view
 
 __all__ = [
     "BUNDLES",
@@ -39,6 +41,7 @@ __all__ = [
     "BundledAgent",
     "InstallError",
     "cache_root",
+    "hosts_file_command",
     "install",
     "installed_path",
     "missing_programs",
@@ -84,6 +87,10 @@ class Bundle:
     build_env: Mapping[str, str] = field(default_factory=dict)
     #: How to get the programs of ``build_needs`` / ``run_needs`` (one line).
     runtime_hint: str = ""
+    #: The client's resolver has no hook (Deno, Bun): a call's ``hosts`` table becomes
+    #: the process's own ``/etc/hosts``, bound over the real one in a private mount
+    #: namespace (:func:`hosts_file_command`); without a ``hosts`` table it runs as is.
+    hosts_file: bool = False
 
     def expand(self, argv: tuple[str, ...], directory: Path) -> list[str]:
         """``argv`` with ``{dir}`` and ``{python}`` replaced."""
@@ -99,6 +106,10 @@ _GO_HINT = "install Go and the library (Debian: apt-get install golang-go"
 
 #: Node.js reads ``SSL_CERT_FILE`` (the default trust staging sets) with this flag only.
 _NODE = ("--use-openssl-ca",)
+
+#: Deno: no update check (no connection but the test's), the system's trust (SSL_CERT_FILE).
+_DENO_ENV = ("env", "DENO_NO_UPDATE_CHECK=1", "DENO_TLS_CA_STORE=system")
+_DENO_RUN = ("run", "--quiet", "--no-config", "--allow-all")
 
 #: The shipped clients, by agent name.
 BUNDLES: dict[str, Bundle] = {
@@ -124,16 +135,18 @@ BUNDLES: dict[str, Bundle] = {
         Bundle(
             "deno",
             "deno",
-            run=("{dir}/node_modules/.bin/deno", "run", "--quiet", "--allow-all", "{dir}/agent.ts"),
+            run=(*_DENO_ENV, "{dir}/node_modules/.bin/deno", *_DENO_RUN, "{dir}/agent.ts"),
             build=(_NPM_CI,),
+            hosts_file=True,
             build_needs=("node", "npm"),
             runtime_hint=_NODE_HINT + "; npm brings Deno from the npm registry",
         ),
         Bundle(
             "bun",
             "bun",
-            run=("{dir}/node_modules/.bin/bun", "{dir}/agent.ts"),
+            run=("{dir}/node_modules/.bin/bun", "--use-openssl-ca", "{dir}/agent.ts"),
             build=(_NPM_CI,),
+            hosts_file=True,
             build_needs=("node", "npm"),
             runtime_hint=_NODE_HINT + "; npm brings Bun from the npm registry",
         ),
@@ -313,7 +326,63 @@ class BundledAgent:
         return reason
 
     async def exchange(self, call: Call) -> str | bytes:
-        return await self._command.exchange(call)
+        if not self.bundle.hosts_file:
+            return await self._command.exchange(call)
+        require_own_process_view(self.name)
+        request = self._command.request(call)
+        if not request["hosts"]:
+            return await self._command.answer(request, call.open_timeout)
+        with tempfile.TemporaryDirectory(prefix="proxyharness-hosts-") as directory:
+            hosts = Path(directory) / "hosts"
+            hosts.write_text(_hosts_text(request["hosts"]))
+            argv = hosts_file_command(hosts, self._command.command)
+            return await self._command.answer(request, call.open_timeout, argv)
 
     def error_kind(self, exc: BaseException) -> str | None:
         return self._command.error_kind(exc)
+
+
+#: Seconds the probe of mount namespaces may take.
+_PROBE_TIMEOUT = 10.0
+_BIND = 'mount --bind "$0" /etc/hosts && exec "$@"'
+
+
+@functools.cache
+def _unshare_prefix() -> tuple[str, ...] | str:
+    """The ``unshare`` command line that gives a private mount namespace, or why none."""
+    if shutil.which("unshare") is None:
+        return "unshare (util-linux) not found"
+    prefixes = [("unshare", "--mount", "--propagation", "private")]
+    if os.geteuid() != 0:  # an unprivileged user namespace, where the kernel allows it
+        prefixes.insert(0, ("unshare", "--user", "--map-root-user", "--mount"))
+    for prefix in prefixes:
+        try:
+            done = subprocess.run(
+                [*prefix, "true"], capture_output=True, timeout=_PROBE_TIMEOUT, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return prefix
+    return "no private mount namespace here (neither root nor unprivileged user namespaces)"
+
+
+def hosts_file_command(hosts: Path, argv: list[str]) -> list[str]:
+    """``argv`` run with ``hosts`` bound over ``/etc/hosts`` in a private mount namespace.
+
+    Raises NotSupported (the case is N/A) where no such namespace can be made.
+    """
+    prefix = _unshare_prefix()
+    if isinstance(prefix, str):
+        raise NotSupported(f"the harness's names cannot be handed to this client: {prefix}")
+    return [*prefix, "sh", "-c", _BIND, str(hosts), *argv]
+
+
+def _hosts_text(table: Mapping[str, str]) -> str:
+    """The ``hosts`` table first, then this machine's own ``/etc/hosts``."""
+    lines = [f"{address} {name}" for name, address in table.items()]
+    try:
+        system = Path("/etc/hosts").read_text()
+    except OSError:
+        system = "127.0.0.1 localhost\n::1 localhost\n"
+    return "\n".join(lines) + "\n" + system

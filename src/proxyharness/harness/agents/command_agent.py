@@ -190,14 +190,24 @@ class CommandAgent:
 
     async def exchange(self, call: Call) -> str | bytes:
         require_own_process_view(self.name)
-        request = json.dumps(self.request(call)).encode()
-        timeout = 2 * call.open_timeout + KILL_MARGIN
-        result = await run_child(self.command, request, timeout)
+        return await self.answer(self.request(call), call.open_timeout)
+
+    async def answer(
+        self, request: Mapping[str, Any], open_timeout: float, command: Sequence[str] | None = None
+    ) -> str:
+        """Run ``command`` (default: this agent's) on an exchange ``request``; the echo.
+
+        Raises CommandError (the client's error), NotSupported (its ``unsupported``
+        answer) or ProtocolError.
+        """
+        argv = self.command if command is None else list(command)
+        timeout = 2 * open_timeout + KILL_MARGIN
+        result = await run_child(argv, json.dumps(request).encode(), timeout)
         if result.stderr.strip():  # the client's own output: searched like its logs (URL-05)
             logging.getLogger("proxyharness.command.stderr").debug(
                 "%s", result.stderr.decode("utf-8", "replace")[-20_000:]
             )
-        answer = _answer(self.command, result)
+        answer = _answer(argv, result)
         if isinstance(answer.get("echo"), str):
             return str(answer["echo"])
         if isinstance(answer.get("unsupported"), str):
