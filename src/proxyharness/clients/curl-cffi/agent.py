@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -32,6 +33,11 @@ SOCKS_REFUSALS = (
 )
 #: libcurl's message for a CONNECT answered with another status than 2xx (lib/http_proxy.c).
 CONNECT_REFUSED = "CONNECT tunnel failed, response"
+#: libcurl's error codes (include/curl/curl.h CURLcode) the kinds are read from.
+CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT = 5, 6, 7
+CURLE_OPERATION_TIMEDOUT, CURLE_PROXY = 28, 97
+#: A reply that is not HTTP, nothing received, a send or receive failure: hop unknown.
+LOST_CODES = frozenset({8, 52, 55, 56})
 #: libcurl's TLS failures (CURLE_SSL_*, CURLE_PEER_FAILED_VERIFICATION).
 TLS_CODES = frozenset({35, 51, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
 
@@ -107,10 +113,12 @@ def exchange(request: Mapping[str, Any]) -> str:
 
 
 def error_kind(exc: BaseException, uri: str) -> str:
-    """The catalog's kind of a curl_cffi error, from libcurl's code and message."""
-    from curl_cffi.requests.websockets import WebSocketClosed, WebSocketTimeout
+    """The catalog's kind of a curl_cffi error, from libcurl's code and message.
 
-    from proxyharness.harness.agents.curl_agent import CurlError, curl_error_kind
+    The program imports nothing of the harness: a failure's time is measured, and
+    each import would count.
+    """
+    from curl_cffi.requests.websockets import WebSocketClosed, WebSocketTimeout
 
     if isinstance(exc, WebSocketClosed):
         return "closed"
@@ -118,13 +126,35 @@ def error_kind(exc: BaseException, uri: str) -> str:
         return "timeout"
     code = int(getattr(exc, "code", 0) or 0)
     message = str(exc)
+    if code == CURLE_OPERATION_TIMEDOUT:
+        return "timeout"
+    if "Unsupported proxy" in message:
+        return "invalid-proxy"
     if CONNECT_REFUSED in message or any(r in message.lower() for r in SOCKS_REFUSALS):
         return "proxy-rejected"
-    if code in TLS_CODES and uri.startswith("ws:"):
-        return "proxy-tls"  # a ws:// exchange has one TLS hop: an https:// proxy
+    if code in TLS_CODES:
+        return "proxy-tls" if uri.startswith("ws:") else "tls"  # ws://: the proxy's TLS only
+    if code == CURLE_COULDNT_RESOLVE_PROXY:
+        return "proxy-refused"
+    if code == CURLE_COULDNT_RESOLVE_HOST:
+        return "server-failed"
+    if code == CURLE_COULDNT_CONNECT:
+        return _refused_hop(message, uri)
+    if code == CURLE_PROXY:
+        return "proxy-answer"
+    if code in LOST_CODES:
+        return "lost"
+    return "unknown"
+
+
+def _refused_hop(message: str, uri: str) -> str:
+    """Whose port refused: libcurl's message names it ("... port N ...")."""
+    found = re.search(r" port (\d+)\b", message)
+    if found is None:
+        return "refused"
     parts = urllib.parse.urlsplit(uri)
-    port = parts.port or (443 if parts.scheme == "wss" else 80)
-    return curl_error_kind(CurlError(code, message, {}, port)) or "unknown"
+    target = parts.port or (443 if parts.scheme == "wss" else 80)
+    return "server-failed" if int(found.group(1)) == target else "proxy-refused"
 
 
 def check() -> int:
