@@ -45,7 +45,10 @@ TLS_CODES = frozenset({35, 51, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
 def describe() -> dict[str, Any]:
     from importlib.metadata import version as installed
 
-    from curl_cffi import Curl
+    try:
+        from curl_cffi import Curl
+    except ImportError:
+        sys.exit("curl_cffi is not installed: pip install 'proxyharness[curl-cffi]'")
 
     libcurl = Curl().version().decode().split()[0]
     version = f"curl_cffi {installed('curl_cffi')}, {libcurl}"
@@ -72,7 +75,11 @@ def resolve_entries(request: Mapping[str, Any], environ: Mapping[str, str]) -> l
     uri = str(request["uri"])
     ports = set(_ports(uri, (443,) if uri.startswith("wss:") else (80,)))
     proxies = [request["proxy"]] if isinstance(request.get("proxy"), str) else []
-    proxies += [v for k, v in environ.items() if k.lower().endswith("_proxy") and v]
+    proxies += [
+        value
+        for name, value in environ.items()
+        if name.lower().endswith("_proxy") and name.lower() != "no_proxy" and value
+    ]
     for proxy in proxies:
         ports.update(_ports(proxy, DEFAULT_PORTS))
     literal = {True: "[{}]", False: "{}"}
@@ -157,19 +164,7 @@ def _refused_hop(message: str, uri: str) -> str:
     return "server-failed" if int(found.group(1)) == target else "proxy-refused"
 
 
-def check() -> int:
-    """The install step: 0 when curl_cffi can be imported, else 1 and the hint."""
-    try:
-        import curl_cffi  # noqa: F401
-    except ImportError:
-        print("curl_cffi is not installed: pip install 'proxyharness[curl-cffi]'", file=sys.stderr)
-        return 1
-    return 0
-
-
 def main() -> None:
-    if sys.argv[1:] == ["--check"]:
-        sys.exit(check())
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     answer: dict[str, Any]
     if request.get("request") == "describe":
