@@ -46,7 +46,8 @@ def add_commands(subparsers: Any) -> None:
         action="append",
         metavar="NAME",
         help="agent to test (repeatable; default: reference). Built in: reference, "
-        "websockets-asyncio, websockets-sync, aiohttp, websocket-client, curl; "
+        "websockets-asyncio, websockets-sync, aiohttp, websocket-client, curl, "
+        "node-ws, node-undici, deno, bun (see 'proxyharness clients'); "
         "'command:CMD ARGS' for a client in any language; MODULE:ATTR or an entry point; "
         "broken:NAME for a deliberately broken client (broken:list lists them)",
     )

@@ -154,7 +154,7 @@ def test_hosts_file(sources: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         hosts = Path(argv[argv.index("sh") + 3]).read_text()
         return hosts.splitlines()[0]
 
-    monkeypatch.setattr(agent._command, "answer", answer)
+    monkeypatch.setattr(agent, "answer", answer)
     monkeypatch.setattr(command_agent, "virtual_hosts", lambda call, env: {"a.test": "127.0.0.9"})
     monkeypatch.setattr(bundled, "_unshare_prefix", lambda: ("unshare", "--mount"))
     call = Call(uri="ws://a.test/", proxy=None)

@@ -60,10 +60,12 @@ export function nodeKind(error, { proxyScheme, uri }) {
   const code = error.code || '';
   const message = String(error.message || error);
   if (/timed? ?out/i.test(message) || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
-  if (code === 'ECONNREFUSED') return proxyScheme ? 'refused' : 'server-failed';
+  if (code === 'ECONNREFUSED' || /connect ECONNREFUSED/.test(message)) return proxyScheme ? 'refused' : 'server-failed';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return proxyScheme ? 'proxy-refused' : 'server-failed';
   if (TLS_CODES.test(code) || /certificate|SSL routines|self.signed/i.test(message)) return tlsKind(proxyScheme, uri);
-  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|other side closed/i.test(message)) return 'lost';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|other side closed|read ECONNRESET/i.test(message)) {
+    return 'lost';
+  }
   return 'unknown';
 }
 
@@ -89,24 +91,17 @@ export async function serve({ describe, exchange, kindOf }) {
       else answer = { error: { kind: kindOf(error, request), message: String(error.message || error) } };
     }
   }
-  process.stdout.write(`${JSON.stringify(answer)}\n`);
-  // A connection a failed attempt left behind must not keep the process alive.
-  setTimeout(() => process.exit(0), 500).unref();
+  // Exit once written: a connection a failed attempt left behind must not keep it alive.
+  process.stdout.write(`${JSON.stringify(answer)}\n`, () => process.exit(0));
 }
 
-// Settle once: the first of open+echo, error, close or the guard wins.
-export function settleOnce(resolve, reject, timeoutMs, onTimeout) {
+// Settle once: the first of echo, error or close wins. No timer of our own: a client
+// that never ends is the harness's to judge ("agent hung"), and to stop.
+export function settleOnce(resolve, reject) {
   let settled = false;
-  const guard = setTimeout(() => {
-    if (settled) return;
-    settled = true;
-    onTimeout();
-    reject(new Failure('timeout', `no echo within ${timeoutMs} ms`));
-  }, timeoutMs);
   const finish = (outcome) => {
     if (settled) return;
     settled = true;
-    clearTimeout(guard);
     outcome();
   };
   return {

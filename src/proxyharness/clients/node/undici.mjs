@@ -46,12 +46,15 @@ async function exchange(request) {
   for (const tls of [server, proxyTls]) {
     for (const key of Object.keys(tls)) if (tls[key] === undefined) delete tls[key];
   }
+  // Only trusts that are given: undici's SOCKS5 agent speaks TLS to the proxy whenever a
+  // proxyTls option is present (lib/dispatcher/socks5-proxy-agent.js), even an empty one.
+  const proxyOptions = Object.keys(proxyTls).length ? { proxyTls } : {};
   let dispatcher;
   if (request.proxy === true) {
-    dispatcher = new EnvHttpProxyAgent({ connect: server, proxyTls });
+    dispatcher = new EnvHttpProxyAgent({ connect: server, ...proxyOptions });
     request.proxyScheme = schemeOf(environmentProxy(request.uri) || '');
   } else if (typeof request.proxy === 'string') {
-    dispatcher = new ProxyAgent({ uri: request.proxy, requestTls: server, proxyTls });
+    dispatcher = new ProxyAgent({ uri: request.proxy, requestTls: server, ...proxyOptions });
     request.proxyScheme = schemeOf(request.proxy);
   } else {
     dispatcher = new Agent({ connect: server });
@@ -59,11 +62,10 @@ async function exchange(request) {
   const options = { dispatcher };
   if (request.options.additional_headers) options.headers = request.options.additional_headers;
 
-  // undici's WebSocket has no opening timeout of its own: the guard only bounds the run.
-  const guardMs = request.options.open_timeout * 1000 + 1000;
+  // undici's WebSocket has no opening timeout (no open-timeout capability).
   return new Promise((resolve, reject) => {
     let ws;
-    const once = settleOnce(resolve, reject, guardMs, () => ws && ws.close());
+    const once = settleOnce(resolve, reject);
     try {
       ws = new WebSocket(request.uri, options);
     } catch (error) {

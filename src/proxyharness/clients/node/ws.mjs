@@ -45,7 +45,7 @@ async function exchange(request) {
 
   return new Promise((resolve, reject) => {
     let ws;
-    const once = settleOnce(resolve, reject, timeoutMs + 1000, () => ws && ws.terminate());
+    const once = settleOnce(resolve, reject);
     try {
       ws = new WebSocket(request.uri, options);
     } catch (error) {

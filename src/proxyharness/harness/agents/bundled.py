@@ -10,7 +10,7 @@ sources' hash (``$PROXYHARNESS_CACHE/clients/SOURCE/HASH``, by default under
 changed source installs afresh. ``proxyharness clients install NAME`` does it from the
 command line.
 
-:class:`BundledAgent` then runs the installed program through :class:`CommandAgent`;
+:class:`BundledAgent` then runs the installed program as a :class:`CommandAgent`;
 its ``available()`` says, in one line with the hint, when the runtime is missing or the
 client is not installed yet (every case is then N/A, and ``run --agent`` fails its gate).
 """
@@ -295,14 +295,17 @@ def unavailable_reason(bundle: Bundle) -> str | None:
     return None
 
 
-class BundledAgent:
-    """The agent of a shipped client (:data:`BUNDLES`), run through the command protocol."""
+class BundledAgent(CommandAgent):
+    """The agent of a shipped client (:data:`BUNDLES`): a command agent named by its bundle.
+
+    Out of process like any command, so the harness judges its delays from the wire,
+    not from the program's start-up.
+    """
 
     def __init__(self, name: str) -> None:
         self.bundle = BUNDLES[name]
         self._reason = unavailable_reason(self.bundle)
-        directory = installed_path(self.bundle)
-        self._command = CommandAgent(self.bundle.expand(self.bundle.run, directory))
+        super().__init__(self.bundle.expand(self.bundle.run, installed_path(self.bundle)))
 
     @property
     def name(self) -> str:
@@ -310,35 +313,32 @@ class BundledAgent:
 
     @property
     def version(self) -> str:
-        return "not installed" if self._reason else self._command.version
+        return "not installed" if self._reason else super().version
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return frozenset() if self._reason else self._command.capabilities
+        return frozenset() if self._reason else super().capabilities
 
     def available(self) -> str | None:
         if self._reason is not None:
             return self._reason
-        reason = self._command.available()
-        if reason is None and self._command.name != self.bundle.name:
-            return f"{self.bundle.name}: its program calls itself {self._command.name!r}"
+        described, reason = self._description()
+        if described is not None and described.get("name") != self.bundle.name:
+            return f"{self.bundle.name}: its program calls itself {described.get('name')!r}"
         return reason
 
     async def exchange(self, call: Call) -> str | bytes:
         if not self.bundle.hosts_file:
-            return await self._command.exchange(call)
+            return await super().exchange(call)
         require_own_process_view(self.name)
-        request = self._command.request(call)
+        request = self.request(call)
         if not request["hosts"]:
-            return await self._command.answer(request, call.open_timeout)
+            return await self.answer(request, call.open_timeout)
         with tempfile.TemporaryDirectory(prefix="proxyharness-hosts-") as directory:
             hosts = Path(directory) / "hosts"
             hosts.write_text(_hosts_text(request["hosts"]))
-            argv = hosts_file_command(hosts, self._command.command)
-            return await self._command.answer(request, call.open_timeout, argv)
-
-    def error_kind(self, exc: BaseException) -> str | None:
-        return self._command.error_kind(exc)
+            argv = hosts_file_command(hosts, self.command)
+            return await self.answer(request, call.open_timeout, argv)
 
 
 #: Seconds the probe of mount namespaces may take.
