@@ -47,7 +47,6 @@ from ..scenarios import EXPLANATION_MENTIONS
 from ..scenarios.model import Scenario
 from .agent_errors import error_text, forget_frames
 from .agents import Agent, Call, CommandAgent, Explainer
-from .agents.bundled import BundledAgent
 from .agents.curl_agent import CurlAgent
 from .client_texts import exception_texts
 from .leaks import Snapshot, unclosed
@@ -266,7 +265,7 @@ def _judged_duration(agent: Agent, raw: RawCall, staged: Staged) -> float | None
     """Seconds by the rule's clock: from the call, or from the first wire event."""
     if raw.hung:
         return None
-    if not isinstance(agent, CommandAgent | CurlAgent | BundledAgent):  # process start-up excluded
+    if not isinstance(agent, CommandAgent | CurlAgent):
         return raw.duration
     accepts = [
         t for p in staged.proxies.values() if isinstance(p, ResettingPort) for t in p.accepted
