@@ -101,6 +101,8 @@ class Bundle:
 
 _NPM_CI = ("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
 _NODE_HINT = "install Node.js and npm (Debian: apt-get install nodejs npm)"
+#: Go builds offline against Debian's packaged libraries (clients/go/build.sh).
+_GO_HINT = "install Go and the library (Debian: apt-get install golang-go"
 
 #: Node.js reads ``SSL_CERT_FILE`` (the default trust staging sets) with this flag only.
 _NODE = ("--use-openssl-ca",)
@@ -147,6 +149,27 @@ BUNDLES: dict[str, Bundle] = {
             hosts_file=True,
             build_needs=("node", "npm"),
             runtime_hint=_NODE_HINT + "; npm brings Bun from the npm registry",
+        ),
+        Bundle(
+            "go-gorilla",
+            "go",
+            run=("{dir}/go-gorilla",),
+            build=(("sh", "{dir}/build.sh", "gorilla"),),
+            build_needs=("go",),
+            runtime_hint=_GO_HINT + " golang-github-gorilla-websocket-dev)",
+        ),
+        Bundle(
+            "go-nhooyr",
+            "go",
+            run=("{dir}/go-nhooyr",),
+            build=(("sh", "{dir}/build.sh", "nhooyr"),),
+            build_needs=("go",),
+            runtime_hint=_GO_HINT + " golang-nhooyr-websocket-dev)",
+        ),
+        Bundle(
+            "curl-cffi",
+            "curl-cffi",
+            run=("{python}", "{dir}/agent.py"),  # needs the extra proxyharness[curl-cffi]
         ),
     )
 }

@@ -68,6 +68,9 @@ BUILTIN: dict[str, Callable[[], Agent]] = {
     "node-undici": _bundled("node-undici"),
     "deno": _bundled("deno"),
     "bun": _bundled("bun"),
+    "go-gorilla": _bundled("go-gorilla"),
+    "go-nhooyr": _bundled("go-nhooyr"),
+    "curl-cffi": _bundled("curl-cffi"),
 }
 
 
