@@ -320,6 +320,7 @@ def write_index(
             c.scenario_id,
         )
     )
+    stages = sorted({str(c.observed["network"]) for c in cases if c.observed.get("network")})
     run = RunResult(
         agents=tuple(names),
         cases=tuple(cases),
@@ -327,6 +328,7 @@ def write_index(
         started=started,
         duration=round(time.perf_counter() - clock, 3),
         versions=versions(agents),
+        network="; ".join(stages),  # each xdist worker has a namespace of its own
     )
     (report / "index.json").write_text(
         json.dumps(run.to_dict(), indent=1, default=str), encoding="utf-8"
