@@ -14,10 +14,12 @@ from typing import NoReturn
 
 import pytest
 
+from proxyharness.fixtures import is_contained
 from proxyharness.fixtures.netns import NAMESPACE_V4, active_network
 from proxyharness.harness.agents import CommandAgent
 from proxyharness.harness.agents.process import inside, virtual_names
-from proxyharness.harness.results import Verdict
+from proxyharness.harness.report_html import render_html
+from proxyharness.harness.results import RunResult, Verdict
 from proxyharness.harness.runner import Runner
 from proxyharness.harness.staging.private_network import (
     HOSTS,
@@ -145,3 +147,21 @@ def test_the_broken_agent_refuses_to_run_outside(tmp_path: Path) -> None:
         pytest.skip("this process runs inside a private network itself")
     assert "not in a private network" in done.stdout
     assert os.environ.get(SWITCH) != "private"
+
+
+def test_only_the_served_addresses_count_as_loopback_during_a_case(
+    stager: PrivateStager,
+) -> None:
+    """Another documentation address is refused by a fake proxy, never dialed inside."""
+    scenario = _scenario("SOCKS-01.http-proxy-works[ws,explicit]")
+    with stager.stage(scenario):  # type: ignore[arg-type]
+        assert is_contained(NAMESPACE_V4)
+        assert not is_contained("203.0.113.80")
+    assert not is_contained(NAMESPACE_V4)
+
+
+def test_the_run_and_its_html_report_name_the_stage() -> None:
+    """``network`` survives the JSON form and shows in the HTML header."""
+    run = RunResult(agents=("curl",), cases=(), network="private network (root)")
+    assert RunResult.from_dict(run.to_dict()).network == "private network (root)"
+    assert "<dt>Network</dt><dd>private network (root)</dd>" in render_html(run)

@@ -7,7 +7,10 @@ xdist worker, not per case):
 
 - the fakes listen on sockets made inside, on documentation addresses
   (``192.0.2.10``, ``2001:db8::10``; a literal loopback target stays loopback), and
-  their dials go out on sockets made inside;
+  their dials go out on sockets made inside; while a case runs, these two served
+  addresses count as loopback for the fakes' policies (any other documentation
+  address is refused by a fake proxy, so the catch-all holds only the client's own
+  connections);
 - the scenario's names are answered by the DNS responder on the namespace's resolver
   address (every query logged; an expected ``target_host`` of ``127.0.0.1``, the
   address a virtual name resolves to, becomes the served one), not handed over:
@@ -30,7 +33,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...fixtures import (
-    NAMESPACE_NETWORKS,
     NAMESPACE_RESOLVER,
     NAMESPACE_V4,
     NAMESPACE_V6,
@@ -158,7 +160,7 @@ class PrivateStager(Stager):
         self.responder.reset()
         self.catch_all.reset()
         with (
-            contained(*NAMESPACE_NETWORKS),
+            contained(NAMESPACE_V4, NAMESPACE_V6),
             activate_network(self.network),
             super().stage(scenario, message) as staged,
         ):
