@@ -127,10 +127,14 @@ class PrivateStager(Stager):
         super().__init__(resources)
         try:
             require_dnspython()
-            udp = network.make_socket(socket.AF_INET, socket.SOCK_DGRAM, (NAMESPACE_RESOLVER, 53))
-            self.responder = DnsResponder(udp, self.dns).start()
-            tcp = network.make_socket(socket.AF_INET6, socket.SOCK_STREAM, ("::", 0), dual=True)
-            self.catch_all = CatchAll(tcp).start()
+            resolver = (NAMESPACE_RESOLVER, 53)
+            udp = network.make_socket(socket.AF_INET, socket.SOCK_DGRAM, resolver)
+            tcp = network.make_socket(socket.AF_INET, socket.SOCK_STREAM, resolver)
+            self.responder = DnsResponder(udp, self.dns, tcp).start()
+            anywhere = network.make_socket(
+                socket.AF_INET6, socket.SOCK_STREAM, ("::", 0), dual=True
+            )
+            self.catch_all = CatchAll(anywhere).start()
             network.catch(self.catch_all.port)
         except BaseException:
             self.close()
