@@ -165,3 +165,19 @@ def test_the_run_and_its_html_report_name_the_stage() -> None:
     run = RunResult(agents=("curl",), cases=(), network="private network (root)")
     assert RunResult.from_dict(run.to_dict()).network == "private network (root)"
     assert "<dt>Network</dt><dd>private network (root)</dd>" in render_html(run)
+
+
+def test_an_https_proxy_reached_by_address_presents_a_certificate_for_it(
+    stager: PrivateStager,
+) -> None:
+    """Without SNI, an https proxy's certificate names the served address (HTTP-04)."""
+    scenario = _scenario("HTTP-04.no-sni-for-address[ws,explicit]")
+    with stager.stage(scenario) as staged:  # type: ignore[arg-type]
+        (proxy,) = staged.running_proxies.values()
+        context = staged.call.proxy_ssl
+        assert context is not None
+        with stager.network.connecting_socket(socket.AF_INET) as sock:
+            sock.settimeout(10)
+            sock.connect((proxy.host, proxy.port))
+            with context.wrap_socket(sock, server_hostname=proxy.host) as tls:
+                assert tls.version() is not None

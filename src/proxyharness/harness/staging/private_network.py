@@ -29,6 +29,7 @@ import contextlib
 import dataclasses
 import os
 import socket
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,11 +88,22 @@ class NamespacePool(ServerPool):
         if key[0] == "proxy":  # proxies listen on the served address of their family
             key = (*key[:-1], NAMESPACE_V6 if ":" in key[-1] else NAMESPACE_V4)
         server = super()._create(key, port)
+        if key[:2] == ("proxy", "https"):  # reached by address: its certificate names it
+            server.tls = self._proxy_context(key)
         server.listen_socket = self.network.listener(server.bind_host, port)
         dialer = getattr(server, "dialer", None)
         if dialer is not None:
             dialer.socket_factory = self.network.connecting_socket
         return server
+
+    def _proxy_context(self, key: ServerKey) -> ssl.SSLContext:
+        """An ``https`` proxy's context whose default certificate names the served addresses."""
+        *_, trusted, certificate, _ = key
+        ca = self.resources.proxy_ca if trusted else self.resources.untrusted_ca
+        if certificate == "other-hop-ca":
+            ca, certificate = self.resources.server_ca, "valid"
+        addresses = (NAMESPACE_V4, NAMESPACE_V6)
+        return ca.server_context(certificate=certificate, addresses=addresses)
 
 
 class NetworkRecords:
