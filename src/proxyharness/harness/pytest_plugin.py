@@ -366,6 +366,7 @@ def assemble(
             c.scenario_id,
         ),
     )
+    stages = sorted({str(c.observed["network"]) for c in ordered if c.observed.get("network")})
     return RunResult(
         agents=tuple(names),
         cases=tuple(ordered),
@@ -373,6 +374,7 @@ def assemble(
         started=started,
         duration=round(time.perf_counter() - clock, 3),
         versions=versions(agents),
+        network="; ".join(stages),  # each xdist worker has a namespace of its own
     )
 
 

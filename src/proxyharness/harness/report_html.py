@@ -270,6 +270,7 @@ def _cell(rule: str, agent: str, cases: list[CaseResult], anchors: dict[int, str
 def _header(run: RunResult, cases: list[CaseResult], agents: list[str], text: Redactor) -> str:
     """The run's facts and the totals per agent."""
     meta = [("Backend", run.backend), ("Started", run.started or "not recorded")]
+    meta += [("Network", run.network)] if run.network else []
     meta += [("Duration", f"{run.duration:.1f} s"), *run.versions.items()]
     html = ['<dl class="meta">']
     html += [f"<dt>{escape(k)}</dt><dd>{escape(text.scrub(v))}</dd>" for k, v in meta]

@@ -79,6 +79,9 @@ class RunResult:
     duration: float = 0.0
     #: Versions: proxyharness, Python, and each agent's client library.
     versions: dict[str, str] = field(default_factory=dict)
+    #: The stage out-of-process agents ran in (``private network (root)``, ``hosts
+    #: handover (why)``); empty when none ran.
+    network: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
@@ -89,6 +92,7 @@ class RunResult:
             "started": self.started,
             "duration": self.duration,
             "versions": dict(self.versions),
+            "network": self.network,
         }
 
     @classmethod
@@ -101,6 +105,7 @@ class RunResult:
             started=data.get("started", ""),
             duration=data.get("duration", 0.0),
             versions=dict(data.get("versions", {})),
+            network=data.get("network", ""),
         )
 
     def counts(self, agent: str | None = None, rule: str | None = None) -> dict[Verdict, int]:

@@ -29,6 +29,11 @@ scenario and agent and returns a :class:`~proxyharness.harness.results.RunResult
   agent, and from the first wire event (a fake proxy's first connection, a resetting
   port's first accept) for an out-of-process one (a command, curl), whose start-up is
   not the client's delay; without such an event (a closed port) it is not judged.
+- An out-of-process agent that runs unchanged (``network`` ``private``: curl, a command
+  that says so) is staged in the private network stage where this machine allows
+  it (one namespace per runner, made at its first such case), and judged for what
+  the namespace caught (:mod:`.containment`); elsewhere in the hosts handover. The
+  stage is :attr:`Runner.network`, in the run's header and each such case.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from .agent_errors import error_text, forget_frames
 from .agents import Agent, Call, CommandAgent, Explainer
 from .agents.curl_agent import CurlAgent
 from .client_texts import exception_texts
+from .containment import judge_containment
 from .leaks import Snapshot, unclosed
 from .log_capture import capture_logs
 from .observe import AgentOutcome, observe, proxies_of
@@ -63,6 +69,7 @@ from .staging import (
     Unavailable,
     runner_capabilities,
 )
+from .staging.private_network import HOSTS, PrivateStager, private_stager, wants_private_network
 from .verdicts import judge, redact, redact_value
 from .worker import RawCall, Worker
 
@@ -92,20 +99,43 @@ class Runner:
         cancel_grace: float = CANCEL_GRACE,
         settle_timeout: float = SETTLE_TIMEOUT,
         message: str = "hello proxyharness",
+        private: PrivateStager | None = None,
     ) -> None:
+        """``private``: the private network stager to use (made when first needed if None);
+        the runner closes it with its own stager."""
         self.stager = stager or Stager()
         self.hang_margin = hang_margin
         self.cancel_grace = cancel_grace
         self.settle_timeout = settle_timeout
         self.message = message
         self._worker: Worker | None = None
+        self._private = private
+        #: The stage out-of-process agents ran in: ``private network (root)``, or
+        #: ``hosts handover (why)``; empty until one runs.
+        self.network = private.description if private is not None else ""
 
     def close(self) -> None:
-        """Stop the worker loop and every pooled server."""
+        """Stop the worker loop, every pooled server, and the private network."""
         if self._worker is not None:
             self._worker.close()
             self._worker = None
-        self.stager.close()
+        try:
+            self.stager.close()
+        finally:
+            if self._private is not None:
+                self._private.close()
+                self._private = None
+
+    def _stager_for(self, agent: Agent) -> Stager:
+        """The private stager for an agent that runs unchanged (where possible), else ours."""
+        if not wants_private_network(agent):
+            return self.stager
+        if not self.network:
+            if self.stager.backend.name != "fakes":
+                self.network = f"{HOSTS} (the {self.stager.backend.name} backend)"
+            else:
+                self._private, self.network = private_stager(self.stager.resources)
+        return self._private or self.stager
 
     def __enter__(self) -> Runner:
         return self
@@ -135,7 +165,7 @@ class Runner:
         if missing:
             return result(Verdict.NA, reason=_missing_reason(agent, missing))
         try:
-            with self.stager.stage(scenario, self.message) as staged:
+            with self._stager_for(agent).stage(scenario, self.message) as staged:
                 return self._run_staged(staged, agent, result)
         except Unavailable as exc:
             return result(Verdict.NA, reason=f"cannot stage here: {exc}")
@@ -188,12 +218,23 @@ class Runner:
             secrets=staged.secrets,
             open_timeout=call.open_timeout,
         )
+        if staged.network is not None:
+            judgement = judge_containment(
+                judgement,
+                staged.scenario,
+                staged.expect,
+                staged.network.caught,
+                staged.network.queries,
+                hidden,
+            )
         wire = [{"source": f"proxy {name}", **r.to_dict()} for name, r in staged.proxy_records()]
         wire += [{"source": "server", **r.to_dict()} for r in staged.server_records()]
         observed = dict(judgement.observed)
         observed["loop_errors"] = [redact(e, hidden) for e in raw.loop_errors]
         observed["warnings"] = [redact(w, hidden) for w in dict.fromkeys(client_warnings)]
         observed["listeners"] = redact_value(dict(proxies_of(staged)), hidden)
+        if wants_private_network(agent):
+            observed["network"] = self.network
         client_error = None
         if outcome.error_type is not None:
             client_error = redact(outcome.error_text or outcome.error_type, hidden)
@@ -330,6 +371,7 @@ def run(
         agents=tuple(agent.name for agent in chosen),
         cases=tuple(cases),
         backend=active.stager.backend.name,
+        network=active.network,
         started=started.isoformat(timespec="seconds"),
         duration=round(time.perf_counter() - clock, 3),
         versions=versions(chosen),

@@ -8,7 +8,11 @@ writes one JSON object on its standard output (UTF-8), then exits. Two requests:
 ``{"request": "describe"}`` (once per process, when the agent is created) is answered
 with ``{"name": "...", "version": "...", "capabilities": [...]}``: a name of letters,
 digits, ``.``, ``_`` and ``-`` (used in node IDs and baselines) and the capabilities
-among :data:`COMMAND_CAPABILITIES`.
+among :data:`COMMAND_CAPABILITIES`. An optional ``"network": "private"`` says "run me
+unchanged": where the harness can make a private network namespace (Linux, see
+``docs/harness.md``), the command runs inside it, where the scenario's names resolve
+through the system resolver and ``hosts`` is empty; elsewhere it gets ``hosts`` as
+any other command (``"network": "hosts"``, the default).
 
 ``{"request": "exchange", "uri", "proxy", "message", "options", "server_ca", "proxy_ca",
 "hosts"}`` is answered with ``{"echo": "..."}`` or ``{"error": {"kind": "...",
@@ -54,6 +58,8 @@ __all__ = ["COMMAND_CAPABILITIES", "CommandAgent", "CommandError", "ProtocolErro
 #: ``sock-arg`` have no meaning out of process).
 COMMAND_CAPABILITIES = CAPABILITIES - {"explain", "without-python-socks", "sock-arg"}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+#: What ``network`` in a describe answer may say.
+NETWORKS = ("hosts", "private")
 #: Seconds a describe request may take.
 DESCRIBE_TIMEOUT = 10.0
 #: Seconds added to twice the opening timeout before an exchange is killed: more than
@@ -144,6 +150,8 @@ class CommandAgent:
         unknown = sorted(set(capabilities) - COMMAND_CAPABILITIES)
         if unknown:
             raise ProtocolError(f"describe: unknown capabilities {unknown}")
+        if answer.get("network", "hosts") not in NETWORKS:
+            raise ProtocolError(f"describe: network must be one of {NETWORKS}")
         return answer
 
     @property
@@ -157,6 +165,12 @@ class CommandAgent:
     def version(self) -> str:
         described, _ = self._description()
         return str(described.get("version", "unknown")) if described else "unknown"
+
+    @property
+    def network(self) -> str:
+        """``private``: run unchanged in the private network stage; ``hosts``: get ``hosts``."""
+        described, _ = self._description()
+        return str(described.get("network", "hosts")) if described else "hosts"
 
     @property
     def capabilities(self) -> frozenset[str]:

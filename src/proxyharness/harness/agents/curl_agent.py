@@ -15,7 +15,8 @@ One call is one ``curl`` run, driven as a person would:
   ``WSS_PROXY`` upper-case only, ``http_proxy``, ``https_proxy``, ``all_proxy``,
   ``no_proxy``); the environment is the scenario's;
 - ``--cacert`` / ``--proxy-cacert`` carry the two trusts; ``--resolve`` the scenario's
-  virtual names (the target's, and those of the proxies it may reach by name);
+  virtual names (the target's, and those of the proxies it may reach by name), except
+  in the private network stage, where curl runs unchanged inside the namespace;
 - ``--connect-timeout`` is the opening timeout, ``--max-time`` bounds the run;
 - the message goes to curl's input, the echo is read from its output (curl sends a
   BINARY frame and writes the payload it receives), then curl is stopped.
@@ -37,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .base import HOP_LOST, HOP_REFUSED, HOP_TLS, Call, check_options
-from .process import require_own_process_view, stop_child, virtual_names
+from .process import inside, require_own_process_view, stop_child, virtual_names
 
 __all__ = [
     "MIN_SENDING_VERSION",
@@ -200,6 +201,8 @@ class CurlAgent:
     """The ``curl`` tool (>= 8.16, with WebSockets), one run per call."""
 
     name = "curl"
+    #: curl runs unchanged inside the private network stage, where there is one.
+    network = "private"
     capabilities = frozenset(
         {"explicit-proxy", "no-proxy", "proxy-ssl", "open-timeout", "additional-headers"}
     )
@@ -264,7 +267,7 @@ class CurlAgent:
         argv = self.arguments(call, virtual_names(call))
         expected = call.message.encode()
         process = await asyncio.create_subprocess_exec(
-            *argv,
+            *inside(argv),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

@@ -8,11 +8,16 @@ set are inherited) but not what staging patched inside this Python process:
   client may have to resolve itself (the target host, the explicit proxy's host, the
   hosts of the ``*_proxy`` variables; IDNA names in both forms) so that the agent can
   hand them over (curl's ``--resolve``, the command protocol's ``hosts``);
+- in the private network stage (:mod:`proxyharness.fixtures.netns`) there is nothing to
+  hand over: the child runs inside the namespace (:func:`inside` wraps its command
+  line in ``nsenter``), where the names resolve through the namespace's DNS, and
+  :func:`virtual_names` is empty;
 - an emulated macOS or Windows proxy configuration (``urllib.request`` patched):
   :func:`require_own_process_view` raises :class:`NotSupported` while one is active,
   since the client could not see it (the case is N/A, not a FAIL of the client).
 
-:func:`run_child` runs a child process with its input, bounded in time; the child is
+:func:`run_child` runs a child process (:func:`inside` the private network, if one is
+active) with its input, bounded in time; the child is
 killed when the time is up or the awaiting task is cancelled (the runner cutting off
 a hung call), so no process outlives its case; :func:`stop_child` ends one that
 streams (curl).
@@ -29,13 +34,14 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from ...fixtures import OsProxyConfig, ip_literal, is_loopback
+from ...fixtures import OsProxyConfig, active_network, ip_literal, is_loopback
 from .base import Call, NotSupported
 
 __all__ = [
     "ChildResult",
     "ChildTimeout",
     "emulated_os",
+    "inside",
     "require_own_process_view",
     "run_child",
     "stop_child",
@@ -109,9 +115,10 @@ def virtual_names(
     """(name, port, loopback address) for every virtual name ``call`` may make a client resolve.
 
     Empty outside staging (the system resolver then answers as it does for the
-    harness). IP literals and ``localhost`` are left out: every resolver knows them.
+    harness) and in the private network stage (the namespace's DNS answers). IP
+    literals and ``localhost`` are left out: every resolver knows them.
     """
-    if not _virtual_dns_active():
+    if not _virtual_dns_active() or active_network() is not None:
         return []
     found: list[tuple[str, int, str]] = []
     resolved: dict[str, str | None] = {}
@@ -138,6 +145,12 @@ def _loopback_address(name: str) -> str | None:
 def virtual_hosts(call: Call, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """:func:`virtual_names` as a table name -> address (an ``/etc/hosts`` for the child)."""
     return {name: address for name, _, address in virtual_names(call, environ)}
+
+
+def inside(argv: Sequence[str]) -> list[str]:
+    """``argv`` run inside the active private network (``nsenter ... -- argv``), or as is."""
+    network = active_network()
+    return list(argv) if network is None else [*network.enter_command(), *argv]
 
 
 @dataclass(frozen=True)
@@ -186,7 +199,7 @@ async def run_child(
     is given. It is killed if the awaiting task is cancelled.
     """
     process = await asyncio.create_subprocess_exec(
-        *argv,
+        *inside(argv),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

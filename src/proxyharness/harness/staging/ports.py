@@ -94,9 +94,16 @@ class ResettingPort(ClosedPort):
     stopping: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     @classmethod
-    def start(cls, host: str = "127.0.0.1") -> ResettingPort:
-        """Listen on a free port of ``host``, in a daemon thread, until :meth:`close`."""
-        listener = socket.create_server((host, 0), backlog=16)
+    def start(cls, host: str = "127.0.0.1", listener: socket.socket | None = None) -> ResettingPort:
+        """Listen on a free port of ``host``, in a daemon thread, until :meth:`close`.
+
+        ``listener``: a socket already bound to a port of ``host`` (e.g. made inside a
+        private network namespace) to listen on instead.
+        """
+        if listener is None:
+            listener = socket.create_server((host, 0), backlog=16)
+        else:
+            listener.listen(16)
         listener.settimeout(_POLL)
         port = cls(host, listener.getsockname()[1], listener=listener)
         name = "proxyharness-loop-resetting-port"  # a fake server's thread, not the client's

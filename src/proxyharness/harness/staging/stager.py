@@ -64,7 +64,8 @@ from .default_ports import (
 )
 from .errors import StagingError, Unavailable
 from .passwords import credentials_in, passwords_in, secret_forms
-from .pool import ServerPool, proxy_key, server_key
+from .placement import LoopbackPlacement
+from .pool import proxy_key, server_key
 from .ports import BIND_PORT, ClosedPort, ResettingPort, bind_port_of
 from .resources import Resources
 from .templates import Endpoint, expand, expand_expect
@@ -97,6 +98,7 @@ class Staged:
     own_server: bool = False
     #: Servers still serving a connection after :meth:`settle` (the client left it open).
     lingering: list[str] = field(default_factory=list)
+    network: Any = None  #: What a private network saw (.private_network), else None.
 
     @property
     def running_proxies(self) -> dict[str, RunningProxy]:
@@ -116,8 +118,9 @@ class Staged:
         run_on_loop(_barrier())
         deadline = time.monotonic() + timeout
         pause = 0.0005
+        watched: list[Any] = [*self.servers, *([self.network] if self.network else [])]
         while True:
-            busy = [s for s in self.servers if s.open_connections]
+            busy = [s for s in watched if s.open_connections]
             if not busy:
                 return
             if time.monotonic() >= deadline:
@@ -149,7 +152,7 @@ async def _barrier() -> None:
         await asyncio.sleep(0)
 
 
-class Stager:
+class Stager(LoopbackPlacement):
     """Stages scenarios one at a time, reusing servers; close it when done.
 
     ``backend`` names where proxies come from: ``fakes`` or ``mitmproxy``
@@ -159,7 +162,7 @@ class Stager:
     def __init__(self, resources: Resources | None = None, backend: str = "fakes") -> None:
         self.resources = resources or Resources.get()
         self.dns = VirtualDNS()
-        self.pool = ServerPool(self.resources, self.dns)
+        self.pool = self._new_pool()
         self.backend: Backend = make_backend(backend, self.pool)
 
     def close(self) -> None:
@@ -181,7 +184,7 @@ class Stager:
         staged = self._build(scenario, message)
         try:
             with contextlib.ExitStack() as stack:
-                stack.enter_context(self.dns.patch())
+                stack.enter_context(self._resolver())
                 env = expand(dict(scenario.given.env), staged.names)
                 environment = stack.enter_context(ProxyEnvironment(env))
                 if scenario.given.default_trust:
@@ -215,7 +218,7 @@ class Stager:
         target = scenario.target
         literal = ip_literal(target.host)
         ipv6 = literal is not None and ":" in literal
-        bind = "::1" if ipv6 else "127.0.0.1"
+        bind = self._bind_address(target.host, ipv6)
         default = DEFAULT_PORTS[target.scheme] if target.default_port else None
         own_server = default is not None and DEFAULT_PORT_SERVER in scenario.requires
         if own_server:
@@ -237,7 +240,7 @@ class Stager:
         names: dict[str, Any] = {
             "server": Endpoint(url=uri, netloc=netloc, host=target.host, port=port),
         }
-        closed = ClosedPort.find()
+        closed = self._closed_port()
         names["closed"] = Endpoint(
             url=f"http://{closed.host}:{closed.port}",
             netloc=f"{closed.host}:{closed.port}",
@@ -278,11 +281,9 @@ class Stager:
         passwords: set[str] = set()
         pairs: set[tuple[str, str]] = set()
         for name, spec in scenario.proxies.items():
-            port: RunningProxy | ClosedPort
-            if spec.closed:
-                port = ResettingPort.start() if spec.resets else ClosedPort.find()
-            else:
-                port = running[name]
+            port: RunningProxy | ClosedPort = (
+                self._closed_port(spec.resets) if spec.closed else running[name]
+            )
             proxies[name] = port
             names[name] = _proxy_endpoint(spec, port)
             if spec.auth is not None and spec.auth[1]:
