@@ -155,6 +155,27 @@ def test_every_fail_is_explained(report: Path, baseline: Path, tmp_path: Path) -
     assert "known: " in html.read_text("utf-8")
 
 
+def test_each_deviation_once_with_its_wire_log(tmp_path: Path, baseline: Path) -> None:
+    """What we found: one line per rule and reason, linked to its first case, counting the rest."""
+    invalid = [s.id for s in all_scenarios() if s.id.startswith("URL-05.invalid-")]
+    fails = dict.fromkeys([*invalid, "HTTP-06.default-tls[wss]"], (Verdict.FAIL, {}))
+    run = dataclasses.replace(full_run(fails), network="private network (root)")
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "index.json").write_text(json.dumps(run.to_dict()), "utf-8")
+    text = publish(report, [baseline], tmp_path / "docs")[0].read_text("utf-8")
+    found = text.split(f"### {LEGACY}")[1].split("Every failing case:")[0]
+    lines = [line for line in found.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2
+    url, tls = lines
+    assert url.startswith("- **URL-05** quotes the proxy URL")
+    assert f"[`{invalid[0]}`](conformance.html#case-legacy-client--" in url
+    assert len(invalid) > 1
+    assert url.endswith(f" (+{len(invalid) - 1} more)")
+    assert tls.startswith("- **HTTP-06** wraps")
+    assert "**Network stage** (out-of-process agents): private network (root)" in text
+
+
 def test_recorded_reason_explains_without_a_file() -> None:
     """A reason the run recorded (run --baseline) explains a FAIL no file covers."""
     run = full_run()

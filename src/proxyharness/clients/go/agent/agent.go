@@ -110,6 +110,7 @@ func serve(client Client, input io.Reader) map[string]any {
 			"name":         client.Name,
 			"version":      fmt.Sprintf("%s %s, %s", client.Library, Version, runtime.Version()),
 			"capabilities": client.Capabilities,
+			"network":      "private",
 		}
 	}
 	route, err := routeOf(request.Proxy)
