@@ -256,3 +256,19 @@ def test_published_page_keeps_wire_logs_of_fail_and_info_only() -> None:
     for verdict in (Verdict.PASS, Verdict.NA):
         assert slimmed[verdict].wire == ()
         assert slimmed[verdict].reason == WIRE_LEFT_OUT
+
+
+def test_agent_with_nothing_but_na_says_why() -> None:
+    """An agent that could express no scenario is not shown as failure-free without its reason."""
+    run = full_run()
+    cases = tuple(
+        dataclasses.replace(c, verdict=Verdict.NA, reason="curl has no WebSocket")
+        if c.agent == OLD
+        else c
+        for c in run.cases
+    )
+    run = dataclasses.replace(run, cases=cases)
+    explained = explain(run, [Baseline.parse(BASELINE)])
+    text = render_markdown(explained)
+    section = text.split(f"### {OLD}")[1].split("###")[0].strip()
+    assert section == "No failures: every case is N/A (curl has no WebSocket)."

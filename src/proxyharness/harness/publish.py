@@ -168,15 +168,16 @@ def _link(case: CaseResult) -> str:
 
 
 def _findings(fails: Sequence[CaseResult], rules: Sequence[str]) -> list[str]:
-    """One line per deviation (a rule and its explanation), linked to its first case."""
-    found: dict[tuple[str, str], list[CaseResult]] = {}
+    """One line per deviation (an explanation, with the rules it breaks), linked to a case."""
+    found: dict[str, list[CaseResult]] = {}
     for rule in rules:
         for case in (c for c in fails if c.rule == rule):
-            found.setdefault((rule, case.baseline_reason or ""), []).append(case)
+            found.setdefault(case.baseline_reason or "", []).append(case)
     lines = ["What we found (each deviation once, linked to the wire log of its first case):", ""]
-    for (rule, reason), group in found.items():
+    for reason, group in found.items():
+        broken = ", ".join(_md(rule) for rule in dict.fromkeys(c.rule for c in group))
         more = f" (+{len(group) - 1} more)" if len(group) > 1 else ""
-        lines.append(f"- **{_md(rule)}** {_md(reason)}: {_link(group[0])}{more}")
+        lines.append(f"- **{broken}** {_md(reason)}: {_link(group[0])}{more}")
     return [*lines, "", "Every failing case:", ""]
 
 
@@ -186,7 +187,11 @@ def _failures(cases: Sequence[CaseResult], agents: Sequence[str]) -> list[str]:
         fails = [c for c in cases if c.agent == agent and c.verdict is Verdict.FAIL]
         lines += ["", f"### {_md(agent)}", ""]
         if not fails:
-            lines.append("No failures.")
+            mine = [c for c in cases if c.agent == agent]
+            if mine and all(c.verdict is Verdict.NA for c in mine):
+                lines.append(f"No failures: every case is N/A ({_md(mine[0].reason)}).")
+            else:
+                lines.append("No failures.")
             continue
         lines += _findings(fails, _rules(cases))
         for rule in (r for r in _rules(cases) if any(c.rule == r for c in fails)):
