@@ -253,3 +253,26 @@ def test_gate_on_an_agent_that_gave_only_na(
     assert decision.exit_code == exit_code
     if exit_code:
         assert "agent a gave no verdict" in decision.summary()
+
+
+def staged(scenario: str, verdict: Verdict, network: str) -> CaseResult:
+    """A case of an out-of-process agent that ran in ``network``."""
+    return dataclasses.replace(case(scenario, verdict), observed={"network": network})
+
+
+def test_entry_for_one_network_stage() -> None:
+    """network=private: used and checked in the private stage, ignored in the hosts handover."""
+    baseline = Baseline.parse("SOCKS-02.a @websockets-asyncio network=private resolves\n")
+    (entry,) = baseline.entries
+    assert (entry.network, entry.reason) == ("private", "resolves")
+    assert str(entry) == "SOCKS-02.a @websockets-asyncio network=private"
+    private, hosts = "private network (root)", "hosts handover (PROXYHARNESS_NETWORK=hosts)"
+    assert gate([staged("SOCKS-02.a", Verdict.FAIL, private)], baseline).exit_code == 0
+    assert gate([staged("SOCKS-02.a", Verdict.PASS, private)], baseline).exit_code == 1
+    assert gate([staged("SOCKS-02.a", Verdict.PASS, hosts)], baseline, complete=True).exit_code == 0
+
+
+def test_bad_network_condition() -> None:
+    """An unknown stage is a clear error naming the line."""
+    with pytest.raises(BaselineError, match=r"<baseline>:1: network=lan: the stage is one of"):
+        Baseline.parse("SOCKS-02 network=lan reason\n")

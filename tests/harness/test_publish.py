@@ -155,6 +155,27 @@ def test_every_fail_is_explained(report: Path, baseline: Path, tmp_path: Path) -
     assert "known: " in html.read_text("utf-8")
 
 
+def test_each_deviation_once_with_its_wire_log(tmp_path: Path, baseline: Path) -> None:
+    """What we found: one line per rule and reason, linked to its first case, counting the rest."""
+    invalid = [s.id for s in all_scenarios() if s.id.startswith("URL-05.invalid-")]
+    fails = dict.fromkeys([*invalid, "HTTP-06.default-tls[wss]"], (Verdict.FAIL, {}))
+    run = dataclasses.replace(full_run(fails), network="private network (root)")
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "index.json").write_text(json.dumps(run.to_dict()), "utf-8")
+    text = publish(report, [baseline], tmp_path / "docs")[0].read_text("utf-8")
+    found = text.split(f"### {LEGACY}")[1].split("Every failing case:")[0]
+    lines = [line for line in found.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2
+    url, tls = lines
+    assert url.startswith("- **URL-05** quotes the proxy URL")
+    assert f"[`{invalid[0]}`](conformance.html#case-legacy-client--" in url
+    assert len(invalid) > 1
+    assert url.endswith(f" (+{len(invalid) - 1} more)")
+    assert tls.startswith("- **HTTP-06** wraps")
+    assert "**Network stage** (out-of-process agents): private network (root)" in text
+
+
 def test_recorded_reason_explains_without_a_file() -> None:
     """A reason the run recorded (run --baseline) explains a FAIL no file covers."""
     run = full_run()
@@ -235,3 +256,19 @@ def test_published_page_keeps_wire_logs_of_fail_and_info_only() -> None:
     for verdict in (Verdict.PASS, Verdict.NA):
         assert slimmed[verdict].wire == ()
         assert slimmed[verdict].reason == WIRE_LEFT_OUT
+
+
+def test_agent_with_nothing_but_na_says_why() -> None:
+    """An agent that could express no scenario is not shown as failure-free without its reason."""
+    run = full_run()
+    cases = tuple(
+        dataclasses.replace(c, verdict=Verdict.NA, reason="curl has no WebSocket")
+        if c.agent == OLD
+        else c
+        for c in run.cases
+    )
+    run = dataclasses.replace(run, cases=cases)
+    explained = explain(run, [Baseline.parse(BASELINE)])
+    text = render_markdown(explained)
+    section = text.split(f"### {OLD}")[1].split("###")[0].strip()
+    assert section == "No failures: every case is N/A (curl has no WebSocket)."

@@ -1,4 +1,4 @@
-"""The bundled clients (node-ws, node-undici, deno, bun) on a few scenarios of the catalog.
+"""The bundled clients (Node, Deno, Bun, Go, curl-cffi) on a few scenarios of the catalog.
 
 Each needs ``proxyharness clients install NAME`` (npm, and the registry); missing, the
 test is skipped with that hint, or fails under ``PROXYHARNESS_REQUIRE_INTEROP=1``.
@@ -53,3 +53,8 @@ def test_bundled_agent(runner: Runner, agent: Agent, scenario_id: str, verdict: 
     scenario = next(s for s in all_scenarios() if s.id == scenario_id)
     case = runner.run_case(scenario, agent)
     assert case.verdict is verdict, (case.reason, case.diff, case.client_error)
+
+
+def test_bundled_agent_runs_unchanged(agent: Agent) -> None:
+    """Every bundled client asks for the private network stage (no hosts table there)."""
+    assert getattr(agent, "network", None) == "private"

@@ -16,6 +16,9 @@ comment::
   comma-separated comparisons (``python<3.11.8``, ``python>=3.12,<3.12.2``); an entry
   for another Python is ignored (neither used nor stale). Two lines with the same ID
   give two ranges;
+- ``network=private`` or ``network=hosts``: optional, the network stage the entry is
+  limited to (out-of-process agents: the private network stage or the hosts handover);
+  in a run of the other stage the entry is ignored (neither used nor stale);
 - reason: required, the rest of the line. A reason that still starts with ``DRAFT:``
   (what ``proxyharness run --write-baseline`` writes) is refused until a person
   replaces it with the cause.
@@ -42,7 +45,17 @@ from pathlib import Path
 
 from .results import CaseResult, Verdict
 
-__all__ = ["DRAFT", "Baseline", "BaselineError", "Entry", "Gate", "draft", "gate"]
+__all__ = [
+    "DRAFT",
+    "NETWORK_STAGES",
+    "Baseline",
+    "BaselineError",
+    "Entry",
+    "Gate",
+    "case_stage",
+    "draft",
+    "gate",
+]
 
 _RULE_ID = re.compile(r"[A-Z]+-\d+")
 
@@ -92,6 +105,8 @@ class Entry:
     line: int = 0
     #: Python versions the entry applies to; empty = every version.
     python: tuple[Comparison, ...] = ()
+    #: The network stage the entry applies to (``private``, ``hosts``); empty = any.
+    network: str = ""
 
     def applies(self, version: tuple[int, ...] | None = None) -> bool:
         """Tell whether the entry is for this Python (the running one by default)."""
@@ -123,7 +138,18 @@ class Entry:
     def __str__(self) -> str:
         agents = f" @{','.join(self.agents)}" if self.agents else ""
         python = ",".join(f"{op}{'.'.join(map(str, v))}" for op, v in self.python)
-        return f"{self.pattern}{agents}{f' python{python}' if python else ''}"
+        network = f" network={self.network}" if self.network else ""
+        return f"{self.pattern}{agents}{f' python{python}' if python else ''}{network}"
+
+
+#: The values of an entry's ``network=`` condition.
+NETWORK_STAGES = ("private", "hosts")
+
+
+def case_stage(case: CaseResult) -> str:
+    """``private`` when the case ran in the private network stage, else ``hosts``."""
+    network = str((case.observed or {}).get("network") or "")
+    return "private" if network.startswith("private") else "hosts"
 
 
 @dataclass(frozen=True)
@@ -151,10 +177,17 @@ class Baseline:
             rest = rest.strip()
             agents: tuple[str, ...] = ()
             python: tuple[Comparison, ...] = ()
-            while rest.startswith(("@", "python")):
+            network = ""
+            while rest.startswith(("@", "python", "network=")):
                 token, _, rest = rest.partition(" ")
                 rest = rest.strip()
-                if token.startswith("@"):
+                if token.startswith("network="):
+                    network = token.removeprefix("network=")
+                    if network not in NETWORK_STAGES:
+                        raise BaselineError(
+                            f"{source}:{number}: {token}: the stage is one of {NETWORK_STAGES}"
+                        )
+                elif token.startswith("@"):
                     agents = tuple(name for name in token[1:].split(",") if name)
                     if not agents:
                         raise BaselineError(f"{source}:{number}: '@' without agent names")
@@ -170,7 +203,7 @@ class Baseline:
                     f"{source}:{number}: {pattern}: the reason is still a draft; replace "
                     f"{DRAFT!r} and what follows with the cause in the client"
                 )
-            entries.append(Entry(pattern, rest, agents, number, python))
+            entries.append(Entry(pattern, rest, agents, number, python, network))
         return cls(tuple(entries), source)
 
     def entry_for(self, agent: str, scenario_id: str, rule: str) -> Entry | None:
@@ -194,6 +227,10 @@ class Baseline:
             if not entry.applies():
                 continue
             matched = [c for c in cases if entry.matches(c.agent, c.scenario_id, c.rule)]
+            if entry.network:
+                matched = [c for c in matched if case_stage(c) == entry.network]
+                if not matched:  # a run of the other stage: neither used nor stale
+                    continue
             ran = [c for c in matched if c.verdict in (Verdict.PASS, Verdict.INFO)]
             failed = [c for c in matched if c.verdict is Verdict.FAIL]
             where = f"{self.source}:{entry.line}"

@@ -1,8 +1,9 @@
 """``proxyharness publish``: the conformance matrix a person reads to pick a client.
 
 It turns a run (``REPORT_DIR/index.json``) and the baseline files into
-``OUT/conformance.md`` (what was run, then rules x agents, then every FAIL with the
-baseline's one-line explanation) and ``OUT/conformance.html`` (the full report of
+``OUT/conformance.md`` (what was run and in which network stage, then rules x agents,
+then per client each deviation once and every FAIL with the baseline's one-line
+explanation, linked to the case's wire log) and ``OUT/conformance.html`` (the full report of
 :mod:`.report_html`). Publishing refuses, writing nothing, when a FAIL has no
 explanation or when the run skipped scenarios (unless ``partial``). The same input
 gives the same bytes: nothing depends on the time of publishing.
@@ -161,21 +162,43 @@ def _matrix(cases: Sequence[CaseResult], agents: Sequence[str]) -> list[str]:
     return lines
 
 
+def _link(case: CaseResult) -> str:
+    """A Markdown link to the case in the HTML report, where its wire log is."""
+    return f"[`{case.scenario_id}`]({HTML}#{case_anchor(case.agent, case.scenario_id)})"
+
+
+def _findings(fails: Sequence[CaseResult], rules: Sequence[str]) -> list[str]:
+    """One line per deviation (an explanation, with the rules it breaks), linked to a case."""
+    found: dict[str, list[CaseResult]] = {}
+    for rule in rules:
+        for case in (c for c in fails if c.rule == rule):
+            found.setdefault(case.baseline_reason or "", []).append(case)
+    lines = ["What we found (each deviation once, linked to the wire log of its first case):", ""]
+    for reason, group in found.items():
+        broken = ", ".join(_md(rule) for rule in dict.fromkeys(c.rule for c in group))
+        more = f" (+{len(group) - 1} more)" if len(group) > 1 else ""
+        lines.append(f"- **{broken}** {_md(reason)}: {_link(group[0])}{more}")
+    return [*lines, "", "Every failing case:", ""]
+
+
 def _failures(cases: Sequence[CaseResult], agents: Sequence[str]) -> list[str]:
     lines = []
     for agent in agents:
         fails = [c for c in cases if c.agent == agent and c.verdict is Verdict.FAIL]
         lines += ["", f"### {_md(agent)}", ""]
         if not fails:
-            lines.append("No failures.")
+            mine = [c for c in cases if c.agent == agent]
+            if mine and all(c.verdict is Verdict.NA for c in mine):
+                lines.append(f"No failures: every case is N/A ({_md(mine[0].reason)}).")
+            else:
+                lines.append("No failures.")
             continue
+        lines += _findings(fails, _rules(cases))
         for rule in (r for r in _rules(cases) if any(c.rule == r for c in fails)):
             title = RULES_BY_ID[rule].title if rule in RULES_BY_ID else ""
             lines.append(f"- **{_md(rule)}** ({_md(title)})" if title else f"- **{_md(rule)}**")
             for case in (c for c in fails if c.rule == rule):
-                link = f"{HTML}#{case_anchor(case.agent, case.scenario_id)}"
-                reason = _md(case.baseline_reason or "")
-                lines.append(f"  - [`{case.scenario_id}`]({link}): {reason}")
+                lines.append(f"  - {_link(case)}: {_md(case.baseline_reason or '')}")
     return lines
 
 
@@ -208,6 +231,7 @@ def render_markdown(
         "",
         f"- **Run:** {_md(run.started or 'date not recorded')}, on {_md(backend)} "
         f"(backend `{_md(run.backend)}`){' — a partial run' if partial else ''}",
+        f"- **Network stage** (out-of-process agents): {_md(run.network or 'not recorded')}",
         f"- **Cases:** {len(cases)} ({scenarios} scenarios of {len(RULES)} rules, "
         f"{len(agents)} agents)",
         f"- **Versions:** proxyharness {_md(versions.get('proxyharness', '?'))}, "
@@ -231,9 +255,10 @@ def render_markdown(
         "",
         *_matrix(cases, agents),
         "",
-        "## Failures and why",
+        "## What we found, client by client",
         "",
-        "Each FAIL with the one-line explanation of the baseline entry that covers it"
+        "Each deviation from the rules in one line, then each FAIL with the one-line "
+        "explanation of the baseline entry that covers it"
         + (f" ({', '.join(f'`{b}`' for b in baselines)})." if baselines else "."),
         *_failures(cases, agents),
     ]

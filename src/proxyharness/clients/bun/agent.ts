@@ -36,7 +36,7 @@ class Failure extends Error {
 }
 
 function describe() {
-  return { name: "bun", version: `bun ${Bun.version}`, capabilities: CAPABILITIES };
+  return { name: "bun", version: `bun ${Bun.version}`, capabilities: CAPABILITIES, network: "private" };
 }
 
 function tlsOptions(ca: string | null, servername: string | undefined) {

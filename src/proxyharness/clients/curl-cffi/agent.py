@@ -52,7 +52,12 @@ def describe() -> dict[str, Any]:
 
     libcurl = Curl().version().decode().split()[0]
     version = f"curl_cffi {installed('curl_cffi')}, {libcurl}"
-    return {"name": "curl-cffi", "version": version, "capabilities": CAPABILITIES}
+    return {
+        "name": "curl-cffi",
+        "version": version,
+        "capabilities": CAPABILITIES,
+        "network": "private",
+    }
 
 
 def _ports(url: str, default: tuple[int, ...]) -> Iterator[int]:

@@ -27,7 +27,7 @@ class Failure extends Error {
 class Unsupported extends Error {}
 
 function describe() {
-  return { name: "deno", version: `deno ${Deno.version.deno}`, capabilities: CAPABILITIES };
+  return { name: "deno", version: `deno ${Deno.version.deno}`, capabilities: CAPABILITIES, network: "private" };
 }
 
 function httpClient(request: Request): Deno.HttpClient | undefined {

@@ -19,6 +19,7 @@ function describe() {
     name: 'node-undici',
     version: `undici ${packageVersion('undici')}, node ${process.versions.node}`,
     capabilities: CAPABILITIES,
+    network: 'private',
   };
 }
 

@@ -12,6 +12,7 @@ function describe() {
     name: 'node-ws',
     version: `ws ${version('ws')}, proxy-agent ${version('proxy-agent')}, node ${process.versions.node}`,
     capabilities: CAPABILITIES,
+    network: 'private',
   };
 }
 

@@ -110,6 +110,7 @@ func serve(client Client, input io.Reader) map[string]any {
 			"name":         client.Name,
 			"version":      fmt.Sprintf("%s %s, %s", client.Library, Version, runtime.Version()),
 			"capabilities": client.Capabilities,
+			"network":      "private",
 		}
 	}
 	route, err := routeOf(request.Proxy)
@@ -321,7 +322,10 @@ func Kind(err error, request *Request, dialer *Dialer) string {
 		}
 		return "refused"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.EPIPE), strings.Contains(message, "malformed HTTP"):
+		errors.Is(err, syscall.EPIPE), strings.Contains(message, "malformed HTTP"),
+		// net/http's errServerClosedIdle: the peer (a forward proxy too) closed the new
+		// connection before the request was written, a race with io.EOF above.
+		strings.Contains(message, "server closed idle connection"):
 		return "lost"
 	}
 	return "unknown"
