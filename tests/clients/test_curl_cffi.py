@@ -80,9 +80,18 @@ def test_resolve_entries_empty(program: ModuleType) -> None:
         (99, "curl: (99) something else", "ws://h/", "unknown"),
     ],
 )
-def test_error_kind(program: ModuleType, code: int, message: str, uri: str, kind: str) -> None:
+@pytest.mark.interop
+def test_error_kind(
+    program: ModuleType,
+    missing: Callable[[str], NoReturn],
+    code: int,
+    message: str,
+    uri: str,
+    kind: str,
+) -> None:
     """libcurl's code and message give the kind; the hop only when they tell it."""
-    pytest.importorskip("curl_cffi")
+    if importlib.util.find_spec("curl_cffi") is None:
+        missing("curl-cffi is not installed: pip install 'proxyharness[curl-cffi]'")
     from curl_cffi import CurlError
 
     assert program.error_kind(CurlError(message, code), uri) == kind
