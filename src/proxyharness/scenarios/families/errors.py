@@ -14,17 +14,11 @@ one connection to it is a retry loop.
 
 from __future__ import annotations
 
-from ..build import PROXY_HOST, fails, make, nowhere
-from ..matrix import expand, proxy_sources, schemes
+from ..build import PROXY_HOST, fails, nowhere
 from ..model import ANY, Expect, ProxyKind, ProxySpec, Scenario
+from .proxy_answers import OPEN_TIMEOUT, through_https_proxy
 
 __all__ = ["scenarios"]
-
-ENV = {"https_proxy": "{P.url}"}
-#: The opening timeout of the silent-proxy cases: they wait it out whatever its length,
-#: and nothing but the silent proxy is slow in them, so it is kept short (ERR-02 needs
-#: only a timeout shorter than the harness's limit; the limit adds at least 0.5 s).
-OPEN_TIMEOUT = 0.1
 
 
 def _spec(
@@ -52,7 +46,7 @@ def scenarios() -> list[Scenario]:
     result = []
     refusing: tuple[ProxyKind, ...] = ("http", "socks5", "socks4", "https")
     for kind in refusing:
-        result += _one(
+        result += through_https_proxy(
             "ERR-01",
             f"refused-{kind}",
             f"A {kind} proxy port where nothing listens is a prompt proxy-refused error.",
@@ -60,7 +54,7 @@ def scenarios() -> list[Scenario]:
             _spec(kind, closed=True),
         )
     for kind in ("http", "socks5", "socks4"):
-        result += _one(
+        result += through_https_proxy(
             "ERR-01",
             f"resets-{kind}",
             f"A {kind} proxy port that resets every connection as soon as the client speaks "
@@ -70,7 +64,7 @@ def scenarios() -> list[Scenario]:
         )
     silent: tuple[ProxyKind, ...] = ("http", "socks5", "https")
     for kind in silent:
-        result += _one(
+        result += through_https_proxy(
             "ERR-02",
             f"silent-{kind}",
             f"A {kind} proxy that never answers ends in a timeout error within open_timeout.",
@@ -88,7 +82,7 @@ def scenarios() -> list[Scenario]:
     ]
     # fmt: on
     for slug, kind, nbytes, when in closing:
-        result += _one(
+        result += through_https_proxy(
             "ERR-03",
             slug,
             f"A {kind} proxy that closes {when} is a proxy-answer error.",
@@ -114,26 +108,5 @@ def scenarios() -> list[Scenario]:
     ]
     # fmt: on
     for slug, spec, expect, what, options in failures:
-        result += _one("ERR-04", slug, what + leak, expect, spec, options=options)
+        result += through_https_proxy("ERR-04", slug, what + leak, expect, spec, options=options)
     return result
-
-
-def _one(
-    rule: str,
-    slug: str,
-    description: str,
-    expect: Expect,
-    spec: ProxySpec,
-    options: dict[str, object] | None = None,
-) -> list[Scenario]:
-    base = make(
-        rule,
-        slug,
-        description,
-        expect,
-        proxies={"P": spec},
-        names=(PROXY_HOST,) if spec.url_host == PROXY_HOST else (),
-        env=ENV,
-        options=options,
-    )
-    return expand(base, schemes("ws"), proxy_sources())

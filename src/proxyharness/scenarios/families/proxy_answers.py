@@ -24,11 +24,13 @@ from ..build import PROXY_HOST, fails, make
 from ..matrix import expand, proxy_sources, schemes
 from ..model import ANY, Expect, ProxySpec, Scenario
 
-__all__ = ["scenarios"]
+__all__ = ["OPEN_TIMEOUT", "scenarios", "through_https_proxy"]
 
 ENV = {"https_proxy": "{P.url}"}
-#: The opening timeout of cases that wait for a final answer that never comes (short:
-#: the case waits it out).
+#: The opening timeout of cases that wait for an answer that never comes (a silent
+#: proxy, a 1xx without a final answer): they wait it out whatever its length, and
+#: nothing else is slow in them, so it is short (ERR-02 needs only a timeout shorter
+#: than the harness's limit, which adds at least 0.5 s).
 OPEN_TIMEOUT = 0.1
 LOCATION = "header:Location:http%3A//proxy.example/elsewhere"
 
@@ -49,7 +51,7 @@ def _rejected(status: int) -> Expect:
     )
 
 
-def _one(
+def through_https_proxy(
     rule: str,
     slug: str,
     description: str,
@@ -59,8 +61,9 @@ def _one(
     *,
     wss: bool = False,
 ) -> list[Scenario]:
-    """The scenario through proxy ``spec``, for ws:// (and wss://: the answer to a
-    CONNECT where some clients send a forward GET for ws://)."""
+    """The scenario through proxy ``spec`` (from ``https_proxy``, and explicit), for
+    ws:// (and with ``wss``, wss://: the answer to a CONNECT where some clients send a
+    forward GET for ws://)."""
     base = make(
         rule,
         slug,
@@ -79,7 +82,7 @@ def _interim() -> list[Scenario]:
     # non-2xx an error: waiting for the final answer until open_timeout and refusing
     # the 1xx at once both keep the rule; taking it for the tunnel does not.
     return [
-        *_one(
+        *through_https_proxy(
             "HTTP-03",
             "status-100-held",
             "A 100 Continue and nothing after it opens no tunnel: the client fails (by"
@@ -89,7 +92,7 @@ def _interim() -> list[Scenario]:
             options={"open_timeout": OPEN_TIMEOUT},
             wss=True,
         ),
-        *_one(
+        *through_https_proxy(
             "HTTP-03",
             "status-101",
             "A 101 Switching Protocols (no Upgrade was asked) opens no tunnel: a proxy-rejected"
@@ -115,7 +118,7 @@ def _refusals() -> list[Scenario]:
     # fmt: on
     result = []
     for slug, status, fault, what, wss in rows:
-        result += _one(
+        result += through_https_proxy(
             "HTTP-03",
             slug,
             f"{what} opens no tunnel: a proxy-rejected error naming {status}.",
@@ -129,21 +132,21 @@ def _refusals() -> list[Scenario]:
 def _kept_alive() -> list[Scenario]:
     leak = ", and the proxy keeps the connection open; afterwards the client holds no socket."
     return [
-        *_one(
+        *through_https_proxy(
             "ERR-04",
             "after-407-kept-alive",
             "A 407 (no credentials given) fails" + leak,
             _rejected(407),
             ProxySpec("http", auth=("alice", "s3cret-pw"), url_credentials="", fault="hold"),
         ),
-        *_one(
+        *through_https_proxy(
             "ERR-04",
             "after-403-kept-alive",
             "A 403 fails" + leak,
             _rejected(403),
             ProxySpec("http", fault="reply:403,hold"),
         ),
-        *_one(
+        *through_https_proxy(
             "ERR-04",
             "after-403-kept-alive-https",
             "A 403 from an https:// proxy fails" + leak,
