@@ -37,13 +37,24 @@ class Started(NamedTuple):
 
 
 @contextlib.contextmanager
-def started(argv: list[str], timeout: float = 20.0, *, grace: float = 0.0) -> Iterator[Started]:
+def started(
+    argv: list[str],
+    timeout: float = 20.0,
+    *,
+    grace: float = 0.0,
+    env: dict[str, str] | None = None,
+) -> Iterator[Started]:
     """Run ``argv`` in a new session until the block ends; yield its first line.
 
     At the end its stdin is closed; after ``grace`` seconds it gets SIGTERM.
     """
     process = subprocess.Popen(
-        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=env,
     )
     assert process.stdin is not None
     try:
@@ -63,9 +74,13 @@ def started(argv: list[str], timeout: float = 20.0, *, grace: float = 0.0) -> It
 
 
 @contextlib.contextmanager
-def served_process(kind: str) -> Iterator[tuple[tuple[str, int], int]]:
-    """Run ``proxyharness serve KIND`` in its own process; yield its address and pid."""
-    with started([sys.executable, "-m", "proxyharness", "serve", kind]) as child:
+def served_process(kind: str, src: Path | None = None) -> Iterator[tuple[tuple[str, int], int]]:
+    """Run ``proxyharness serve KIND`` in its own process; yield its address and pid.
+
+    ``src``: run the package found there instead of the installed one.
+    """
+    env = None if src is None else {**os.environ, "PYTHONPATH": str(src)}
+    with started([sys.executable, "-m", "proxyharness", "serve", kind], env=env) as child:
         host, port = child.line.split("//")[1].rsplit(":", 1)
         yield (host, int(port)), child.pid
 

@@ -85,8 +85,10 @@ def _measured(name: str, kind: str, address: tuple[str, int], group: Group) -> R
 class Rows:
     """Start the rows asked for; everything started stops when the block ends."""
 
-    def __init__(self, stack: contextlib.ExitStack) -> None:
+    def __init__(self, stack: contextlib.ExitStack, base: Path | None = None) -> None:
         self.stack = stack
+        #: Another checkout whose ``serve`` rows run too (names ending in ``@base``).
+        self.base = base
         self._mitm_missing: str | None = None
 
     def start(self, name: str) -> Row:
@@ -98,6 +100,12 @@ class Rows:
             proxy = SocksProxy(5) if kind == "socks5" else HttpProxy()
             address = self.stack.enter_context(proxy).address
             return Row(name, _opener(kind, address), in_process_cpu)
+        if name.startswith("serve-") and name.endswith("@base"):
+            assert self.base is not None
+            kind = name.removesuffix("@base").rsplit("-", 1)[-1]
+            served = served_process(kind, src=self.base / "src")
+            address, pid = self.stack.enter_context(served)
+            return _measured(name, kind, address, Group(pid))
         if name.startswith("serve-"):
             address, pid = self.stack.enter_context(served_process(kind))
             return _measured(name, kind, address, Group(pid))
@@ -135,10 +143,10 @@ class Rows:
 
 
 @contextlib.contextmanager
-def rows(names: list[str], notes: list[str]) -> Iterator[list[Row]]:
+def rows(names: list[str], notes: list[str], base: Path | None = None) -> Iterator[list[Row]]:
     """Start the rows ``names`` in order, noting the ones skipped; stop them at the end."""
     with contextlib.ExitStack() as stack:
-        starter = Rows(stack)
+        starter = Rows(stack, base)
         found = []
         for name in names:
             try:

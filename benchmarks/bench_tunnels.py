@@ -30,6 +30,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from _clients import read_exact
 from _rows import MEMORY_STAND_IN, NAMES, Row, rows
@@ -184,6 +185,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a short run (smoke test)")
     parser.add_argument("--rows", default=",".join(NAMES), help="comma-separated, of: %(default)s")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="of: %(default)s")
+    parser.add_argument(
+        "--base",
+        type=Path,
+        help="another checkout (e.g. `git worktree add /tmp/base main`): adds its "
+        "`serve` rows (serve-socks5@base, serve-http@base) next to this one's",
+    )
     for flag, what, full, quick in zip(
         ("--count", "--samples", "--bulk-mib", "--bulk-samples", "--idle"),
         ("tunnels per sample", "samples", "MiB per bulk sample", "bulk samples", "idle tunnels"),
@@ -193,6 +200,8 @@ def parse() -> argparse.Namespace:
     ):
         parser.add_argument(flag, type=int, help=f"{what} (default {full}, --quick {quick})")
     args = parser.parse_args()
+    if args.base is not None and not (args.base / "src" / "proxyharness").is_dir():
+        parser.error(f"--base: {args.base} is not a proxyharness checkout (no src/proxyharness)")
     for option, value in (("rows", NAMES), ("sections", SECTIONS)):
         asked = [part for part in getattr(args, option).split(",") if part]
         unknown = [part for part in asked if part not in value]
@@ -214,11 +223,14 @@ def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # children inherit it
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8 * args.idle + 1024)), hard))
     names = list(args.rows)
+    if args.base is not None:
+        names = [m for n in names for m in ((n, f"{n}@base") if n.startswith("serve-") else (n,))]
+        args.rows = names
     if "idle" in args.sections:  # the fixtures' memory is read from their serve process
         names += [MEMORY_STAND_IN[n] for n in args.rows if n in MEMORY_STAND_IN]
         names = list(dict.fromkeys(names))
     notes: list[str] = []
-    with targets() as ports, rows(names, notes) as found:
+    with targets() as ports, rows(names, notes, base=args.base) as found:
         for note in notes:
             print(note)
         run_sections(args, ports, [r for r in found if r.name in args.rows], found, notes)
