@@ -40,3 +40,30 @@ def test_bench_tunnels_refuses_an_unknown_row() -> None:
     assert done.returncode == 2
     assert "unknown nonesuch" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_bench_tunnels_base_adds_the_other_checkouts_serve_rows() -> None:
+    """--base runs another checkout's serve rows next to this one's, in the same run."""
+    checkout = Path(__file__).parents[1]
+    argv = [sys.executable, str(BENCH), "--sections", "tunnels", "--rows", "serve-socks5"]
+    argv += ["--count", "3", "--samples", "1", "--base", str(checkout)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("tunnels:"))
+    names = [line.split()[0] for line in lines[start + 2 : start + 4]]
+    assert names == ["serve-socks5", "serve-socks5@base"], done.stdout
+
+
+def test_bench_tunnels_refuses_a_base_that_is_no_checkout(tmp_path: Path) -> None:
+    """--base naming a folder without the package gives a one-line usage error."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--base", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "is not a proxyharness checkout" in done.stderr
+    assert "Traceback" not in done.stderr
