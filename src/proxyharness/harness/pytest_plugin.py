@@ -43,7 +43,7 @@ import pytest
 from ..scenarios.model import Scenario
 from .agents import Agent, UnknownAgent, load_agents
 from .baseline import Baseline, BaselineError
-from .results import CaseResult, RunResult, Verdict
+from .results import BACKENDS, CaseResult, RunResult, Verdict, versions
 
 __all__ = [
     "GATE_PRINTS_STALE",
@@ -170,8 +170,6 @@ class _Session:
 
 def _check_backend(name: str) -> None:
     """Refuse an unknown backend, or mitmproxy when it is not installed."""
-    from .staging import BACKENDS
-
     if name not in BACKENDS:
         known = ", ".join(BACKENDS)
         raise pytest.UsageError(f"--proxyharness-backend: unknown {name!r} (known: {known})")
@@ -350,8 +348,6 @@ def assemble(
     backend: str = "fakes",
 ) -> RunResult:
     """The run of ``cases``: agents in their order, scenarios in the catalog's."""
-    from .runner import versions
-
     names = [agent.name for agent in agents]
     agent_order = {name: index for index, name in enumerate(names)}
     try:
