@@ -20,6 +20,7 @@ secrets (3 characters or more) wherever else it appears in the text.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import re
@@ -75,10 +76,11 @@ class Redactor:
 
     def __init__(self) -> None:
         self.secrets: set[str] = set()
+        self._longest_first: tuple[int, list[str]] = (-1, [])
 
     def mask(self, value: Any, key: str = "") -> Any:
         """Return ``value`` with password-bearing fields replaced (first pass)."""
-        if _PASSWORD_KEY.search(key) and value not in (None, ""):
+        if _is_password_key(key) and value not in (None, ""):
             self.secrets.add(str(value))
             return REDACTED
         if key.lower() in _AUTH_HEADERS and isinstance(value, str):
@@ -93,9 +95,11 @@ class Redactor:
                 return [value[0], self._auth(str(value[1]))]
             return [self.mask(v, key) for v in value]
         if isinstance(value, str):
-            self.secrets.update(match[2] for match in _URL_PASSWORD.finditer(value))
-            for match in _AUTH_TEXT.finditer(value):
-                self._auth(f"{match[2] or ''} {match[3]}")
+            if _may_hold_url_password(value):
+                self.secrets.update(match[2] for match in _URL_PASSWORD.finditer(value))
+            if _may_hold_authorization(value):
+                for match in _AUTH_TEXT.finditer(value):
+                    self._auth(f"{match[2] or ''} {match[3]}")
         return value
 
     def _auth(self, value: str) -> str:
@@ -114,11 +118,44 @@ class Redactor:
             return [self.scrub(v) for v in value]
         if not isinstance(value, str):
             return value
-        text = _AUTH_TEXT.sub(rf"\1{REDACTED}", _URL_PASSWORD.sub(rf"\1:{REDACTED}@", value))
-        secrets = sorted((s for s in self.secrets if len(s) >= 3 and s.strip("*")), key=len)
-        for secret in reversed(secrets):  # longest first, so no part of one is left over
+        text = value
+        if _may_hold_url_password(text):
+            text = _URL_PASSWORD.sub(rf"\1:{REDACTED}@", text)
+        if _may_hold_authorization(text):
+            text = _AUTH_TEXT.sub(rf"\1{REDACTED}", text)
+        for secret in self._ordered_secrets():
             text = text.replace(secret, REDACTED)
         return text
+
+    def _ordered_secrets(self) -> list[str]:
+        """The secrets worth scrubbing, longest first (so no part of one is left over).
+
+        Secrets are only ever added: the order is kept until their number changes.
+        """
+        count, ordered = self._longest_first
+        if count != len(self.secrets):
+            shortest_first = sorted(
+                (s for s in self.secrets if len(s) >= 3 and s.strip("*")), key=len
+            )
+            ordered = list(reversed(shortest_first))
+            self._longest_first = (len(self.secrets), ordered)
+        return ordered
+
+
+@functools.cache
+def _is_password_key(key: str) -> bool:
+    return _PASSWORD_KEY.search(key) is not None
+
+
+def _may_hold_url_password(text: str) -> bool:
+    """False when :data:`_URL_PASSWORD` cannot match (no ``@``): skips the regex."""
+    return "@" in text
+
+
+def _may_hold_authorization(text: str) -> bool:
+    """False when :data:`_AUTH_TEXT` cannot match: it needs "author" in any case
+    (none of these letters has a case-insensitive match outside ASCII)."""
+    return "author" in text.lower()
 
 
 def redact_run(run: RunResult) -> tuple[list[CaseResult], Redactor]:
