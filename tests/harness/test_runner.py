@@ -14,8 +14,9 @@ import pytest
 from proxyharness.harness.agents import Agent
 from proxyharness.harness.agents.reference import ReferenceAgent
 from proxyharness.harness.agents.websockets_agents import WebsocketsAsyncioAgent
-from proxyharness.harness.results import REDACTED, Verdict
+from proxyharness.harness.results import REDACTED, CaseResult, Verdict
 from proxyharness.harness.runner import HarnessError, Runner, run
+from proxyharness.scenarios import all_scenarios
 from proxyharness.scenarios.model import ANY, Expect, Given, ProxySpec, Scenario
 
 # The broken agents live beside this file (imported by name by the plugin and CLI tests).
@@ -105,6 +106,16 @@ def test_password_in_error_fails(runner: Runner) -> None:
 def test_reference_keeps_passwords_out(runner: Runner) -> None:
     """The same scenario passes with the reference client."""
     assert runner.run_case(REJECTED, ReferenceAgent()).verdict is Verdict.PASS
+
+
+def test_case_is_its_json_form(runner: Runner) -> None:
+    """A case equals what its JSON form gives back: a serial run keeps the case itself,
+    an xdist worker sends its JSON, and both report the same."""
+    rules = {"SOCKS-02", "HTTP-02", "HTTP-04", "ERR-03", "OS-01", "DIAG-01"}
+    for scenario in [s for s in all_scenarios() if s.rule in rules]:
+        case = runner.run_case(scenario, ReferenceAgent())
+        text = json.dumps(case.to_dict(), default=str)
+        assert CaseResult.from_dict(json.loads(text)) == case, scenario.id
 
 
 def test_hanging_agent_is_cut_off(runner: Runner) -> None:

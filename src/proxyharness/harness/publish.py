@@ -21,7 +21,8 @@ from pathlib import Path
 
 from ..scenarios import RULES, RULES_BY_ID, all_scenarios
 from .baseline import Baseline, BaselineError
-from .report_html import FAMILIES, case_anchor, redact_run, write_html
+from .report_html import FAMILIES, case_anchor, write_html
+from .report_redact import redact_run
 from .results import CaseResult, RunResult, Verdict
 
 __all__ = ["PublishError", "explain", "publish", "publish_command", "render_markdown"]

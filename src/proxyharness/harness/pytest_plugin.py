@@ -14,9 +14,10 @@ and IDEs work as for any test:
   ("stale baseline entry"); entries naming a rule or a pattern are checked at the end
   of the session, which then fails if one of them no longer matches any failure.
 
-Cases stay in memory: an xdist worker sends each one to the controller with its test
-report, and the controller assembles the :class:`~proxyharness.harness.results.RunResult`
-at the end (:func:`run_result`). With ``--proxyharness-report DIR`` it then writes each
+Cases stay in memory: a process that runs its own items keeps each case as it is; an
+xdist worker sends each one (as JSON) to the controller with its test report. The
+controller assembles the :class:`~proxyharness.harness.results.RunResult` at the end
+(:func:`run_result`). With ``--proxyharness-report DIR`` it then writes each
 case as JSON in ``DIR/cases/`` and the whole run in ``DIR/index.json``.
 ``--proxyharness-only`` deselects every other test of the session.
 ``--proxyharness-backend mitmproxy`` plays the proxies with mitmproxy (one per process)
@@ -43,7 +44,7 @@ import pytest
 from ..scenarios.model import Scenario
 from .agents import Agent, UnknownAgent, load_agents
 from .baseline import Baseline, BaselineError
-from .results import CaseResult, RunResult, Verdict
+from .results import BACKENDS, CaseResult, RunResult, Verdict, versions
 
 __all__ = [
     "GATE_PRINTS_STALE",
@@ -112,11 +113,18 @@ class _Session:
         case: CaseResult = self._runner.run_case(scenario, self.agents[agent])
         return case
 
+    def keep(self, case: CaseResult) -> str | None:
+        """Keep a case run here; in an xdist worker, return its JSON for the report instead."""
+        if self.controller:
+            self.seen.append(case)
+            return None
+        return json.dumps(_jsonable(case), default=str)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        """Carry a scenario's case in its call report (to the xdist controller too)."""
+        """Carry a worker's case in its call report, to the xdist controller."""
         report: pytest.TestReport = yield
         case = getattr(item, "case_json", None)
         if call.when == "call" and case is not None:
@@ -124,7 +132,7 @@ class _Session:
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Keep every case, for the baseline check and the run's result."""
+        """Keep every worker's case, for the baseline check and the run's result."""
         case = getattr(report, _CASE_ATTRIBUTE, None)
         if report.when == "call" and isinstance(case, str):
             self.seen.append(CaseResult.from_dict(json.loads(case)))
@@ -170,8 +178,6 @@ class _Session:
 
 def _check_backend(name: str) -> None:
     """Refuse an unknown backend, or mitmproxy when it is not installed."""
-    from .staging import BACKENDS
-
     if name not in BACKENDS:
         known = ", ".join(BACKENDS)
         raise pytest.UsageError(f"--proxyharness-backend: unknown {name!r} (known: {known})")
@@ -227,7 +233,8 @@ class ScenarioItem(pytest.Item):
     def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
-        #: The case once run, as JSON (the form a report carries across processes).
+        #: The case once run in an xdist worker, as JSON (the form a report carries
+        #: across processes).
         self.case_json: str | None = None
         assert isinstance(self.parent, AgentCollector)
         self.agent: str = self.parent.agent
@@ -247,7 +254,7 @@ class ScenarioItem(pytest.Item):
             "verdict": case.verdict.value,
         }
         self.user_properties.append((_PROPERTY, json.dumps(summary)))
-        self.case_json = json.dumps(_jsonable(case), default=str)
+        self.case_json = state.keep(case)
         if case.verdict is Verdict.NA:
             pytest.skip(f"N/A: {case.reason}")
         if case.verdict is Verdict.INFO:
@@ -350,8 +357,6 @@ def assemble(
     backend: str = "fakes",
 ) -> RunResult:
     """The run of ``cases``: agents in their order, scenarios in the catalog's."""
-    from .runner import versions
-
     names = [agent.name for agent in agents]
     agent_order = {name: index for index, name in enumerate(names)}
     try:

@@ -11,29 +11,25 @@ observed and wire log are stored once, compressed, and shown when it opens
 (:mod:`.report_html_page`), pinned by a Content-Security-Policy: works from
 ``file://``, fetches nothing.
 
-Every string is escaped. Results arrive redacted (rule URL-05); this module masks
-passwords again anyway: values under a password key, ``credentials`` pairs,
-``(Proxy-)Authorization`` headers, ``user:password@`` in URLs, and any of these
-secrets (3 characters or more) wherever else it appears in the text.
+Every string is escaped. Results arrive redacted (rule URL-05); the report masks
+passwords again anyway (:mod:`.report_redact`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from ..fixtures import basic_decode
 from ..scenarios import RULES_BY_ID
 from .report_html_data import Store, lazy_slot
 from .report_html_page import ASSETS, PAGE
-from .results import REDACTED, CaseResult, RunResult, Verdict
+from .report_redact import Redactor, redact_run
+from .results import CaseResult, RunResult, Verdict
 
 #: Rule families in report order, with their headings.
 FAMILIES = {
@@ -51,15 +47,6 @@ _CLASS = {Verdict.PASS: "pass", Verdict.FAIL: "fail", Verdict.INFO: "info", Verd
 _NONE = '<span class="none">none</span>'
 _EMPTY = '<span class="none">(empty)</span>'
 
-_PASSWORD_KEY = re.compile(r"(?:^|[_-])(?:password|passwd|pass)$", re.IGNORECASE)
-_AUTH_HEADERS = {"proxy-authorization", "authorization"}
-_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^\s/@:]*):([^\s/@]+)@", re.IGNORECASE)
-_AUTH_TEXT = re.compile(
-    r"((?:proxy-)?authorization['\"]?\s*[:=,]\s*['\"]?(?:(basic|bearer|digest|negotiate)\s+)?)"
-    r"([^\s'\",;)}\]]+)",
-    re.IGNORECASE,
-)
-
 
 def case_anchor(agent: str, scenario_id: str) -> str:
     """Return the ``id`` of a case's ``<details>`` (``-2``, ``-3``... added on clashes)."""
@@ -68,72 +55,6 @@ def case_anchor(agent: str, scenario_id: str) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
-class Redactor:
-    """Masks secrets in structured values, collecting them to scrub free text later."""
-
-    def __init__(self) -> None:
-        self.secrets: set[str] = set()
-
-    def mask(self, value: Any, key: str = "") -> Any:
-        """Return ``value`` with password-bearing fields replaced (first pass)."""
-        if _PASSWORD_KEY.search(key) and value not in (None, ""):
-            self.secrets.add(str(value))
-            return REDACTED
-        if key.lower() in _AUTH_HEADERS and isinstance(value, str):
-            return self._auth(value)
-        if isinstance(value, dict):
-            return {k: self.mask(v, str(k)) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            if key.lower() == "credentials" and len(value) == 2 and value[1] is not None:
-                self.secrets.add(str(value[1]))
-                return [value[0], REDACTED]
-            if len(value) == 2 and str(value[0]).lower() in _AUTH_HEADERS:
-                return [value[0], self._auth(str(value[1]))]
-            return [self.mask(v, key) for v in value]
-        if isinstance(value, str):
-            self.secrets.update(match[2] for match in _URL_PASSWORD.finditer(value))
-            for match in _AUTH_TEXT.finditer(value):
-                self._auth(f"{match[2] or ''} {match[3]}")
-        return value
-
-    def _auth(self, value: str) -> str:
-        scheme, _, token = value.strip().rpartition(" ")
-        self.secrets.add(token)
-        if scheme.lower() == "basic":
-            with contextlib.suppress(ValueError):
-                self.secrets.add(basic_decode(f"Basic {token}")[1])
-        return f"{scheme} {REDACTED}".strip()
-
-    def scrub(self, value: Any) -> Any:
-        """Return ``value`` with every string scrubbed of known secrets (second pass)."""
-        if isinstance(value, dict):
-            return {k: self.scrub(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.scrub(v) for v in value]
-        if not isinstance(value, str):
-            return value
-        text = _AUTH_TEXT.sub(rf"\1{REDACTED}", _URL_PASSWORD.sub(rf"\1:{REDACTED}@", value))
-        secrets = sorted((s for s in self.secrets if len(s) >= 3 and s.strip("*")), key=len)
-        for secret in reversed(secrets):  # longest first, so no part of one is left over
-            text = text.replace(secret, REDACTED)
-        return text
-
-
-def redact_run(run: RunResult) -> tuple[list[CaseResult], Redactor]:
-    """Return the cases with every password masked, and the redactor for other text."""
-    redactor = Redactor()
-    names = ["scenario_id", "rule", "description", "agent", "reason", "client_error"]
-    names += ["baseline_reason", "expected", "observed", "diff", "wire"]
-    masked = [{n: redactor.mask(getattr(case, n)) for n in names} for case in run.cases]
-    redactor.mask([run.backend, run.started, *run.agents, *run.versions.values()])
-    cases = []
-    for case, fields in zip(run.cases, masked, strict=True):
-        clean = {name: redactor.scrub(value) for name, value in fields.items()}
-        clean["diff"], clean["wire"] = tuple(clean["diff"]), tuple(clean["wire"])
-        cases.append(replace(case, **clean))
-    return cases, redactor
 
 
 def _fmt(value: Any) -> str:

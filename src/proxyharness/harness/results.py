@@ -8,11 +8,17 @@ from their JSON form (``RunResult.from_dict(json.load(...))``) alone.
 from __future__ import annotations
 
 import enum
+import platform
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from .. import __version__
 
 #: What a password is replaced with in results and reports.
 REDACTED = "****"
+#: Where a run's proxies can come from (``RunResult.backend``), the default first.
+BACKENDS = ("fakes", "mitmproxy")
 
 
 class Verdict(enum.Enum):
@@ -115,3 +121,18 @@ class RunResult:
             if (agent is None or case.agent == agent) and (rule is None or case.rule == rule):
                 counts[case.verdict] += 1
         return counts
+
+
+class _Versioned(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+
+
+def versions(agents: Iterable[_Versioned]) -> dict[str, str]:
+    """Versions for a run's header: proxyharness, Python, each agent's client."""
+    found = {"proxyharness": __version__, "python": platform.python_version()}
+    for agent in agents:
+        found[agent.name] = agent.version
+    return found

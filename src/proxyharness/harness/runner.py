@@ -41,13 +41,11 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import datetime
-import platform
 import time
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .. import __version__
 from ..scenarios import EXPLANATION_MENTIONS
 from ..scenarios.model import Scenario
 from .agent_errors import error_text, forget_frames
@@ -58,7 +56,7 @@ from .containment import judge_containment
 from .leaks import Snapshot, unclosed
 from .log_capture import capture_logs
 from .observe import AgentOutcome, observe, proxies_of
-from .results import CaseResult, RunResult, Verdict
+from .results import CaseResult, RunResult, Verdict, versions
 from .staging import (
     BIND_PORT,
     SETTLE_TIMEOUT,
@@ -337,14 +335,6 @@ def _missing_reason(agent: Agent, missing: list[str]) -> str:
     if ports:
         reasons.append(f"this machine cannot listen on 127.0.0.1 port {', '.join(ports)}")
     return "; ".join(reasons)
-
-
-def versions(agents: Iterable[Agent]) -> dict[str, str]:
-    """Versions for a run's header: proxyharness, Python, each agent's client."""
-    found = {"proxyharness": __version__, "python": platform.python_version()}
-    for agent in agents:
-        found[agent.name] = agent.version
-    return found
 
 
 def run(

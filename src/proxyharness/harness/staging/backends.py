@@ -34,6 +34,7 @@ from ...fixtures import (
     require_mitmproxy,
 )
 from ...scenarios.model import ProxySpec, Scenario
+from ..results import BACKENDS
 from .errors import Unavailable
 from .pool import ServerPool, proxy_key
 
@@ -49,9 +50,6 @@ __all__ = [
     "make_backend",
     "mitm_unsupported",
 ]
-
-#: Backend names, the default first.
-BACKENDS = ("fakes", "mitmproxy")
 
 
 class RunningProxy(Protocol):
