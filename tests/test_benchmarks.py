@@ -28,18 +28,18 @@ def test_bench_tunnels_quick_prints_one_line_per_row() -> None:
     assert lines[idle + 2].split()[:3] == ["fixture-socks5", "(=", "serve-socks5)"], done.stdout
 
 
+def usage_error(*args: str) -> str:
+    """Run the benchmark with ``args``; check it refused them in one line; return stderr."""
+    argv = [sys.executable, str(BENCH), *args]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    return done.stderr
+
+
 def test_bench_tunnels_refuses_an_unknown_row() -> None:
     """A row name it does not know gives a one-line usage error."""
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--rows", "direct,nonesuch"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert "unknown nonesuch" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert "unknown nonesuch" in usage_error("--rows", "direct,nonesuch")
 
 
 def test_bench_tunnels_base_adds_the_other_checkouts_serve_rows() -> None:
@@ -57,13 +57,4 @@ def test_bench_tunnels_base_adds_the_other_checkouts_serve_rows() -> None:
 
 def test_bench_tunnels_refuses_a_base_that_is_no_checkout(tmp_path: Path) -> None:
     """--base naming a folder without the package gives a one-line usage error."""
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--base", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert "is not a proxyharness checkout" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert "is not a proxyharness checkout" in usage_error("--base", str(tmp_path))
