@@ -1,8 +1,13 @@
 """The floor: the least an asyncio SOCKS5 CONNECT proxy does (Protocols, no streams,
 no checks, no records). Trusts the client to send a greeting, then an IPv4 request.
 
-Run as ``python benchmarks/_minimal_socks5.py``: prints its port and serves on
-127.0.0.1 until stdin closes. Or start :class:`FloorClient` on any loop.
+``--half-close`` adds the one duty of the fixtures that costs the most: an end of
+stream is passed on to the other side (``write_eof``), both sides are closed once both
+directions ended, and a timer cuts the other direction after one ended (the fixtures'
+``half_close_limit``). The difference between the two rows is what half-closing costs.
+
+Run as ``python benchmarks/_minimal_socks5.py [--half-close]``: prints its port and
+serves on 127.0.0.1 until stdin closes. Or start :class:`FloorClient` on any loop.
 """
 
 from __future__ import annotations
@@ -58,9 +63,77 @@ class FloorClient(asyncio.Protocol):
             self.upstream.close()
 
 
+#: As the fixtures' default: how long one direction may go on after the other ended.
+HALF_CLOSE_LIMIT = 5.0
+
+
+class _Ends:
+    """Both directions of one tunnel: closes both transports once both ended."""
+
+    def __init__(self, client: asyncio.Transport, upstream: asyncio.Transport) -> None:
+        self.sides = (client, upstream)
+        self.timer: asyncio.TimerHandle | None = None
+
+    def ended(self, towards: asyncio.Transport) -> None:
+        """One direction ended: pass it on to ``towards``, or close if both have."""
+        if self.timer is None and not towards.is_closing():
+            towards.write_eof()
+            self.timer = asyncio.get_running_loop().call_later(HALF_CLOSE_LIMIT, self.close)
+        else:
+            self.close()
+
+    def close(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        for side in self.sides:
+            side.close()
+
+
+class HalfCloseUpstream(FloorUpstream):
+    """Upstream side: copies to the client, and passes its end of stream on."""
+
+    ends: _Ends
+
+    def eof_received(self) -> bool:
+        self.ends.ended(self.client)
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.ends.close()
+
+
+class HalfCloseClient(FloorClient):
+    """The floor, passing each end of stream on instead of closing at the first."""
+
+    ends: _Ends | None = None
+
+    async def dial(self, target: tuple[str, int]) -> None:
+        loop = asyncio.get_running_loop()
+        upstream, protocol = await loop.create_connection(
+            lambda: HalfCloseUpstream(self.transport), *target
+        )
+        self.ends = protocol.ends = _Ends(self.transport, upstream)
+        self.upstream = upstream
+        self.transport.write(b"\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00")
+        self.transport.resume_reading()
+
+    def eof_received(self) -> bool:
+        if self.ends is None or self.upstream is None:
+            return False
+        self.ends.ended(self.upstream)
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.ends is not None:
+            self.ends.close()
+        elif self.upstream is not None:
+            self.upstream.close()
+
+
 async def main() -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(FloorClient, "127.0.0.1", 0, backlog=2048)
+    floor = HalfCloseClient if "--half-close" in sys.argv[1:] else FloorClient
+    server = await loop.create_server(floor, "127.0.0.1", 0, backlog=2048)
     print(server.sockets[0].getsockname()[1], flush=True)
     await loop.run_in_executor(None, sys.stdin.read)
 

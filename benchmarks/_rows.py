@@ -41,6 +41,7 @@ NAMES = (
     "serve-socks5",
     "serve-http",
     "minimal-socks5",
+    "minimal-halfclose-socks5",
     "microsocks",
     "tinyproxy",
     "squid",
@@ -109,8 +110,9 @@ class Rows:
         if name.startswith("serve-"):
             address, pid = self.stack.enter_context(served_process(kind))
             return _measured(name, kind, address, Group(pid))
-        if name == "minimal-socks5":
+        if name.startswith("minimal-"):
             argv = [sys.executable, str(HERE / "_minimal_socks5.py")]
+            argv += ["--half-close"] if "halfclose" in name else []
             child = self.stack.enter_context(started(argv, grace=5))
             return _measured(name, kind, ("127.0.0.1", int(child.line)), Group(child.pid))
         if name.startswith("mitmproxy-"):

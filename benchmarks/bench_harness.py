@@ -1,6 +1,6 @@
 """Scenarios per second for the whole catalog, side by side.
 
-    python benchmarks/bench_harness.py
+    python benchmarks/bench_harness.py [--phases RUNS]
 
 Rows: the reference agent through the runner alone (no pytest), and through
 ``proxyharness run`` serial and with ``-n 2``; websockets-asyncio through
@@ -9,15 +9,26 @@ Rows: the reference agent through the runner alone (no pytest), and through
 The scenarios with an ``open_timeout`` option (a silent proxy, a 1xx held) wait it out
 by design; a row "without timeouts" leaves them out. The runner rows are timed after
 one untimed pass, so that neither pays the first imports, certificates and servers.
+
+``--phases RUNS`` instead runs ``proxyharness run --agent reference`` (serial) RUNS times
+and splits its wall time: start-up until the first case, the cases that wait out a
+timeout, the other cases (their agent's exchange, and the harness's staging and
+judging around it), pytest's own work between cases, and what follows the last case.
+Medians over the runs, in seconds for the whole run and in ms per case.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from proxyharness.harness.agents.registry import get_agent
 from proxyharness.harness.runner import Runner, run
@@ -48,7 +59,70 @@ def command(args: Sequence[str]) -> float:
         return time.perf_counter() - start
 
 
+def phases_of_one_run(folder: Path) -> dict[str, float]:
+    """One serial run of the reference agent, split into its phases (seconds)."""
+    out = folder / "phases.json"
+    paths = [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PROXYHARNESS_PHASES": str(out), "PYTHONPATH": os.pathsep.join(paths)}
+    argv = [sys.executable, "-m", "proxyharness", "run", "--agent", "reference"]
+    started = time.time()
+    subprocess.run(
+        [*argv, "--", "-p", "_phases"],
+        stdout=subprocess.DEVNULL,
+        env=env,
+        check=False,
+        timeout=1800,
+    )
+    ended = time.time()
+    times = json.loads(out.read_text(encoding="utf-8"))
+    cases = times["cases"]
+    waiting = [total for total, _, waits in cases if waits]
+    others = [(total, exchange) for total, exchange, waits in cases if not waits]
+    in_cases = sum(total for total, _, _ in cases)
+    return {
+        "wall": ended - started,
+        "start-up, until the first case": times["loop_start"] - started,
+        f"{len(waiting)} cases waiting out a timeout": sum(waiting),
+        f"{len(others)} other cases": sum(total for total, _ in others),
+        "  their agent's exchange": sum(exchange for _, exchange in others),
+        "  staging and judging around it": sum(total - exchange for total, exchange in others),
+        "pytest between cases": times["loop_end"] - times["loop_start"] - in_cases,
+        "after the last case": ended - times["loop_end"],
+        "cases": len(cases),
+        "others": len(others),
+    }
+
+
+def phases(runs: int) -> None:
+    """Print the median split of ``runs`` serial runs."""
+    with tempfile.TemporaryDirectory() as folder:
+        measured = [phases_of_one_run(Path(folder)) for _ in range(runs)]
+    cases, others = measured[0]["cases"], measured[0]["others"]
+    print(f"proxyharness run --agent reference: {runs} runs, {cases:.0f} cases, medians")
+    per_case = {"pytest between cases": cases, "  their agent's exchange": others}
+    per_case |= {"  staging and judging around it": others}
+    for name in measured[0]:
+        if name in ("cases", "others"):
+            continue
+        values = [run[name] for run in measured]
+        median = statistics.median(values)
+        line = f"  {name:34} {median:6.2f} s  ({min(values):.2f}..{max(values):.2f})"
+        if name.startswith(f"{others:.0f} "):
+            per_case[name] = others
+        if name in per_case:
+            line += f"  {median / per_case[name] * 1000:5.2f} ms per case"
+        print(line)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--phases", type=int, metavar="RUNS", help="split serial runs")
+    args = parser.parse_args()
+    if args.phases is not None:
+        if args.phases < 1:
+            parser.error("--phases: at least 1 run")
+        phases(args.phases)
+        return
     total = len(all_scenarios())
     print(f"catalog: {total} scenarios")
     rows: list[tuple[str, int, float]] = []
