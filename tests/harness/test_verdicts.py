@@ -264,6 +264,14 @@ REJECTED_407 = AgentOutcome(
             dataclasses.replace(REJECTED_407, error_text="the proxy refused the tunnel"),
             ("error_mentions: the error does not mention '407'",),
         ),
+        # A number inside a longer one (here a port) is no mention of it.
+        (
+            ("404",),
+            dataclasses.replace(REJECTED_407, error_text='Get "https://a.test:34041/": Not Found'),
+            ("error_mentions: the error does not mention '404'",),
+        ),
+        (("404",), dataclasses.replace(REJECTED_407, error_text="a.test:1: status 404."), ()),
+        (("404",), dataclasses.replace(REJECTED_407, error_text="(404)Not Found"), ()),
     ],
 )
 def test_error_mentions(

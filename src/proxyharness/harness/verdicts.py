@@ -23,8 +23,9 @@ scenario's own fields, every case is checked for:
 
 Two expectations are judged apart from the wire fields (:func:`answer_checks`): the
 words the client's error must contain (``error_mentions``: HTTP-03's status, read
-from the error text with its causes, case-insensitively) and whether the client
-sent bytes past a proxy's refusal (``sent_after_refusal``).
+from the error text with its causes, case-insensitively; a number counts only where it
+is not part of a longer one, so a port such as 34041 does not mention 404) and whether
+the client sent bytes past a proxy's refusal (``sent_after_refusal``).
 
 A scenario marked *info* is INFO whatever differs (the lines are kept as the
 observation); otherwise any line makes it FAIL. SOCKS4 carries a user name and no
@@ -37,6 +38,7 @@ by its relation to the expected one (``percent-encoded form``...), never shown.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -303,9 +305,16 @@ def answer_checks(
         expected["error_mentions"] = list(expect.error_mentions)
         text = (outcome.error_text or "").lower()
         if outcome.error_type is not None:
-            missing = [word for word in expect.error_mentions if word.lower() not in text]
+            missing = [word for word in expect.error_mentions if not _mentions(text, word)]
             lines.extend(f"error_mentions: the error does not mention {w!r}" for w in missing)
     return lines
+
+
+def _mentions(text: str, word: str) -> bool:
+    """Whether lower-case ``text`` contains ``word``, not as part of a longer number."""
+    before = "(?<![0-9])" if word[:1].isdigit() else ""
+    after = "(?![0-9])" if word[-1:].isdigit() else ""
+    return re.search(before + re.escape(word.lower()) + after, text) is not None
 
 
 def _always_checks(
