@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).parents[1] / "benchmarks" / "bench_tunnels.py"
 HARNESS = BENCH.parent / "bench_harness.py"
@@ -64,6 +67,16 @@ def test_bench_tunnels_refuses_a_base_that_is_no_checkout(tmp_path: Path) -> Non
     assert "is not a proxyharness checkout" in usage_error("--base", str(tmp_path))
 
 
+def _benchmark_clients() -> Any:
+    """The benchmarks' own client module (``benchmarks/_clients.py``)."""
+    spec = importlib.util.spec_from_file_location("_clients", BENCH.parent / "_clients.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _late_answer(half_close: bool) -> bytes:
     """Through the floor proxy: half-close a request; what the origin sent after its EOF."""
     origin = socket.create_server(("127.0.0.1", 0))
@@ -85,18 +98,11 @@ def _late_answer(half_close: bool) -> bytes:
         answering.start()
         try:
             port = int(proxy.stdout.readline())
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
-                client.sendall(b"\x05\x01\x00")
-                assert client.recv(2) == b"\x05\x00"
-                target = socket.inet_aton("127.0.0.1") + origin.getsockname()[1].to_bytes(2)
-                client.sendall(b"\x05\x01\x00\x01" + target)
-                assert len(client.recv(10)) == 10
+            opened = _benchmark_clients().open_socks5(("127.0.0.1", port), origin.getsockname()[1])
+            with opened as client:
                 client.sendall(b"request")
                 client.shutdown(socket.SHUT_WR)
-                received = b""
-                while chunk := client.recv(64):
-                    received += chunk
-                return received
+                return b"".join(iter(functools.partial(client.recv, 64), b""))
         finally:
             proxy.stdin.close()
             proxy.wait(timeout=10)
