@@ -32,6 +32,7 @@ from proxyharness.fixtures.external import (
     Tinyproxy,
     listens,
 )
+from proxyharness.fixtures.servers.relay import HALF_CLOSE_LIMIT
 
 HERE = Path(__file__).parent
 NAMES = (
@@ -112,7 +113,7 @@ class Rows:
             return _measured(name, kind, address, Group(pid))
         if name.startswith("minimal-"):
             argv = [sys.executable, str(HERE / "_minimal_socks5.py")]
-            argv += ["--half-close"] if "halfclose" in name else []
+            argv += ["--half-close", str(HALF_CLOSE_LIMIT)] if "halfclose" in name else []
             child = self.stack.enter_context(started(argv, grace=5))
             return _measured(name, kind, ("127.0.0.1", int(child.line)), Group(child.pid))
         if name.startswith("mitmproxy-"):

@@ -90,7 +90,7 @@ def _late_answer(half_close: bool) -> bytes:
             peer.sendall(b"late")
 
     floor = BENCH.parent / "_minimal_socks5.py"
-    argv = [sys.executable, str(floor), *(["--half-close"] if half_close else [])]
+    argv = [sys.executable, str(floor), *(["--half-close", "60"] if half_close else [])]
     with origin, subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as proxy:
         assert proxy.stdin is not None
         assert proxy.stdout is not None
