@@ -17,8 +17,15 @@ from typing import Any
 import pytest
 
 from proxyharness.harness.runner import Runner
+from proxyharness.scenarios import Scenario
 
 _times: dict[str, Any] = {"cases": []}
+
+
+def waits_out_a_timeout(scenario: Scenario) -> bool:
+    """Whether the scenario waits out its client's opening timeout by design (a silent
+    proxy, a 1xx held)."""
+    return "open_timeout" in scenario.given.options
 
 
 def _timed() -> None:
@@ -29,7 +36,7 @@ def _timed() -> None:
         try:
             return run_case(self, scenario, agent)
         finally:
-            waits = "open_timeout" in scenario.given.options
+            waits = waits_out_a_timeout(scenario)
             exchange = _times.pop("exchange", 0.0)
             _times["cases"].append((time.perf_counter() - start, exchange, waits))
 
@@ -41,7 +48,7 @@ def _timed() -> None:
             _times["exchange"] = time.perf_counter() - start
 
     Runner.run_case = timed_case  # type: ignore[method-assign]
-    Runner._call = timed_call  # type: ignore[method-assign]
+    Runner._call = timed_call  # type: ignore[method-assign,assignment]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -28,7 +28,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+from _phases import waits_out_a_timeout
 
 from proxyharness.harness.agents.registry import get_agent
 from proxyharness.harness.runner import Runner, run
@@ -37,80 +40,81 @@ from proxyharness.scenarios import all_scenarios
 
 def direct(agent_name: str, *, skip_timeouts: bool) -> tuple[int, float]:
     """Run the catalog through the runner in this process; return (cases, seconds)."""
-    scenarios = [
-        s for s in all_scenarios() if not (skip_timeouts and "open_timeout" in s.given.options)
-    ]
+    scenarios = [s for s in all_scenarios() if not (skip_timeouts and waits_out_a_timeout(s))]
     with Runner() as runner:
         start = time.perf_counter()
         result = run(scenarios, [get_agent(agent_name)], runner=runner)
         return len(result.cases), time.perf_counter() - start
 
 
-def command(args: Sequence[str]) -> float:
-    """Wall time of ``proxyharness run ARGS`` (the gate's exit status is not judged here)."""
-    with tempfile.TemporaryDirectory() as report:
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "proxyharness", "run", *args, "--report", report],
-            stdout=subprocess.DEVNULL,
-            check=False,
-            timeout=1800,
-        )
-        return time.perf_counter() - start
-
-
-def phases_of_one_run(folder: Path) -> dict[str, float]:
-    """One serial run of the reference agent, split into its phases (seconds)."""
-    out = folder / "phases.json"
-    paths = [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PROXYHARNESS_PHASES": str(out), "PYTHONPATH": os.pathsep.join(paths)}
-    argv = [sys.executable, "-m", "proxyharness", "run", "--agent", "reference"]
+def timed_run(args: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run ``proxyharness run ARGS`` (its gate is not judged here); return when it
+    started and ended (``time.time``)."""
     started = time.time()
     subprocess.run(
-        [*argv, "--", "-p", "_phases"],
+        [sys.executable, "-m", "proxyharness", "run", *args],
         stdout=subprocess.DEVNULL,
         env=env,
         check=False,
         timeout=1800,
     )
-    ended = time.time()
+    return started, time.time()
+
+
+def command(args: Sequence[str]) -> float:
+    """Wall time of ``proxyharness run ARGS --report DIR``."""
+    with tempfile.TemporaryDirectory() as report:
+        started, ended = timed_run([*args, "--report", report])
+        return ended - started
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A part of one run's wall time."""
+
+    label: str
+    seconds: float
+    cases: int = 0  # when not 0: also shown per case
+
+
+def phases_of_one_run(folder: Path) -> list[Phase]:
+    """One serial run of the reference agent, split into its phases."""
+    out = folder / "phases.json"
+    paths = [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PROXYHARNESS_PHASES": str(out), "PYTHONPATH": os.pathsep.join(paths)}
+    started, ended = timed_run(["--agent", "reference", "--", "-p", "_phases"], env)
     times = json.loads(out.read_text(encoding="utf-8"))
     cases = times["cases"]
     waiting = [total for total, _, waits in cases if waits]
     others = [(total, exchange) for total, exchange, waits in cases if not waits]
-    in_cases = sum(total for total, _, _ in cases)
-    return {
-        "wall": ended - started,
-        "start-up, until the first case": times["loop_start"] - started,
-        f"{len(waiting)} cases waiting out a timeout": sum(waiting),
-        f"{len(others)} other cases": sum(total for total, _ in others),
-        "  their agent's exchange": sum(exchange for _, exchange in others),
-        "  staging and judging around it": sum(total - exchange for total, exchange in others),
-        "pytest between cases": times["loop_end"] - times["loop_start"] - in_cases,
-        "after the last case": ended - times["loop_end"],
-        "cases": len(cases),
-        "others": len(others),
-    }
+    between = times["loop_end"] - times["loop_start"] - sum(total for total, _, _ in cases)
+    return [
+        Phase("wall", ended - started),
+        Phase("start-up, until the first case", times["loop_start"] - started),
+        Phase(f"{len(waiting)} cases waiting out a timeout", sum(waiting)),
+        Phase(f"{len(others)} other cases", sum(total for total, _ in others), len(others)),
+        Phase("  their agent's exchange", sum(exchange for _, exchange in others), len(others)),
+        Phase(
+            "  staging and judging around it",
+            sum(total - exchange for total, exchange in others),
+            len(others),
+        ),
+        Phase("pytest between cases", between, len(cases)),
+        Phase("after the last case", ended - times["loop_end"]),
+    ]
 
 
 def phases(runs: int) -> None:
     """Print the median split of ``runs`` serial runs."""
     with tempfile.TemporaryDirectory() as folder:
         measured = [phases_of_one_run(Path(folder)) for _ in range(runs)]
-    cases, others = measured[0]["cases"], measured[0]["others"]
-    print(f"proxyharness run --agent reference: {runs} runs, {cases:.0f} cases, medians")
-    per_case = {"pytest between cases": cases, "  their agent's exchange": others}
-    per_case |= {"  staging and judging around it": others}
-    for name in measured[0]:
-        if name in ("cases", "others"):
-            continue
-        values = [run[name] for run in measured]
-        median = statistics.median(values)
-        line = f"  {name:34} {median:6.2f} s  ({min(values):.2f}..{max(values):.2f})"
-        if name.startswith(f"{others:.0f} "):
-            per_case[name] = others
-        if name in per_case:
-            line += f"  {median / per_case[name] * 1000:5.2f} ms per case"
+    print(f"proxyharness run --agent reference: {runs} runs, medians")
+    for same in zip(*measured, strict=True):
+        values = [phase.seconds for phase in same]
+        median, first = statistics.median(values), same[0]
+        line = f"  {first.label:34} {median:6.2f} s  ({min(values):.2f}..{max(values):.2f})"
+        if first.cases:
+            line += f"  {median / first.cases * 1000:5.2f} ms per case"
         print(line)
 
 
